@@ -1,0 +1,155 @@
+import type { Sql } from './sql.ts';
+
+/**
+ * Ordered, append-only schema changes. Applied under a transaction-scoped advisory lock on PostgreSQL so
+ * several instances starting together migrate once. Never edit a released entry; add a new one.
+ */
+const MIGRATIONS: { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'inbound foundation',
+    sql: `
+      CREATE TABLE messages (
+        id serial PRIMARY KEY,
+        sid text NOT NULL UNIQUE,
+        account_sid text NOT NULL,
+        direction text NOT NULL CHECK (direction IN ('inbound', 'outbound')),
+        from_number text NOT NULL,
+        to_number text NOT NULL,
+        contact_key text NOT NULL,
+        body text NOT NULL DEFAULT '',
+        num_media int NOT NULL DEFAULT 0,
+        params jsonb NOT NULL,
+        status text NOT NULL,
+        status_history jsonb NOT NULL DEFAULT '[]',
+        encoding text,
+        segments int,
+        error_code int,
+        error_message text,
+        ticket_id int,
+        routing jsonb,
+        routed_at timestamptz,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX messages_ticket ON messages (ticket_id, id);
+      CREATE INDEX messages_contact ON messages (contact_key, id);
+
+      -- The durable queue. Rows are deleted when done; a job that keeps failing stays as 'failed'.
+      CREATE TABLE jobs (
+        id serial PRIMARY KEY,
+        queue text NOT NULL,
+        key text NOT NULL,
+        payload jsonb NOT NULL,
+        state text NOT NULL DEFAULT 'ready' CHECK (state IN ('ready', 'running', 'failed')),
+        attempts int NOT NULL DEFAULT 0,
+        run_at timestamptz NOT NULL DEFAULT now(),
+        locked_until timestamptz,
+        last_error text,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX jobs_pending ON jobs (queue, id) WHERE state <> 'failed';
+      CREATE INDEX jobs_key ON jobs (key, id) WHERE state <> 'failed';
+
+      CREATE TABLE blobs (
+        id serial PRIMARY KEY,
+        storage_key text NOT NULL UNIQUE,
+        filename text NOT NULL,
+        content_type text NOT NULL,
+        size int NOT NULL,
+        sha256 text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+
+      CREATE TABLE media (
+        id serial PRIMARY KEY,
+        message_id int NOT NULL REFERENCES messages (id),
+        idx int NOT NULL,
+        source_url text NOT NULL,
+        content_type text,
+        state text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'stored', 'missing')),
+        blob_id int REFERENCES blobs (id),
+        error text,
+        UNIQUE (message_id, idx)
+      );
+
+      -- Which Twilio number a ticket is bound to (replies come from it) and its latest SMS activity.
+      CREATE TABLE ticket_links (
+        helpdesk text NOT NULL,
+        ticket_id int NOT NULL,
+        contact_key text NOT NULL,
+        twilio_number text NOT NULL,
+        last_activity_at timestamptz NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (helpdesk, ticket_id)
+      );
+      CREATE INDEX ticket_links_recent ON ticket_links (helpdesk, contact_key, twilio_number, last_activity_at DESC);
+
+      -- Local cache of helpdesk contact ids, so a follow-up text costs no contact look-up.
+      CREATE TABLE contact_links (
+        helpdesk text NOT NULL,
+        contact_key text NOT NULL,
+        contact_id int NOT NULL,
+        PRIMARY KEY (helpdesk, contact_key)
+      );
+
+      -- The built-in helpdesk.
+      CREATE TABLE hd_contacts (
+        id serial PRIMARY KEY,
+        phone text NOT NULL UNIQUE,
+        name text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE TABLE hd_tickets (
+        id serial PRIMARY KEY,
+        subject text NOT NULL,
+        status text NOT NULL CHECK (status IN ('open', 'pending', 'resolved', 'closed')),
+        requester_id int NOT NULL REFERENCES hd_contacts (id),
+        description_html text NOT NULL,
+        follow_up_of int REFERENCES hd_tickets (id),
+        tags text[] NOT NULL DEFAULT '{}',
+        source_key text UNIQUE,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX hd_tickets_requester ON hd_tickets (requester_id, id);
+      CREATE TABLE hd_notes (
+        id serial PRIMARY KEY,
+        ticket_id int NOT NULL REFERENCES hd_tickets (id),
+        body_html text NOT NULL,
+        incoming boolean NOT NULL,
+        private boolean NOT NULL,
+        source_key text UNIQUE,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX hd_notes_ticket ON hd_notes (ticket_id, id);
+      CREATE TABLE hd_attachments (
+        id serial PRIMARY KEY,
+        ticket_id int NOT NULL REFERENCES hd_tickets (id),
+        note_id int REFERENCES hd_notes (id),
+        blob_id int NOT NULL REFERENCES blobs (id),
+        filename text NOT NULL,
+        content_type text NOT NULL,
+        size int NOT NULL,
+        sha256 text NOT NULL
+      );
+      CREATE INDEX hd_attachments_ticket ON hd_attachments (ticket_id);
+    `,
+  },
+];
+
+export async function migrate(sql: Sql): Promise<number> {
+  return sql.transaction(async (tx) => {
+    if (tx.kind === 'postgres') await tx.query('SELECT pg_advisory_xact_lock(7301)');
+    await tx.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+    const done = new Set((await tx.query<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => r.version));
+    let applied = 0;
+    for (const m of MIGRATIONS) {
+      if (done.has(m.version)) continue;
+      await tx.exec(m.sql);
+      await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+      applied++;
+    }
+    return applied;
+  });
+}

@@ -1,0 +1,42 @@
+import { PGlite } from '@electric-sql/pglite';
+import type { Sql } from './sql.ts';
+
+class PgliteSql implements Sql {
+  readonly kind = 'pglite' as const;
+  constructor(
+    private readonly db: PGlite,
+    private readonly inTransaction: boolean,
+    private readonly tx?: Pick<PGlite, 'query' | 'exec'>,
+  ) {}
+
+  async query<T extends object>(text: string, params: readonly unknown[] = []): Promise<T[]> {
+    const target = this.tx ?? this.db;
+    const result = await target.query<T>(text, params as unknown[]);
+    return result.rows;
+  }
+
+  async exec(text: string): Promise<void> {
+    await (this.tx ?? this.db).exec(text);
+  }
+
+  async transaction<R>(fn: (tx: Sql) => Promise<R>): Promise<R> {
+    if (this.inTransaction) return fn(this);
+    return this.db.transaction((tx) => fn(new PgliteSql(this.db, true, tx)));
+  }
+
+  async close(): Promise<void> {
+    if (!this.inTransaction && !this.db.closed) await this.db.close();
+  }
+}
+
+export interface PgliteOptions {
+  /** Directory for a persistent database; omitted: in memory. */
+  dataDir?: string;
+  /** A `dumpDataDir()` tarball to start from (tests clone a migrated database instead of migrating again). */
+  loadDataDir?: Blob | File;
+}
+
+export async function openPglite(opts: PgliteOptions = {}): Promise<{ sql: Sql; pglite: PGlite }> {
+  const pglite = await PGlite.create({ dataDir: opts.dataDir, loadDataDir: opts.loadDataDir });
+  return { sql: new PgliteSql(pglite, false), pglite };
+}

@@ -1,0 +1,70 @@
+import pg from 'pg';
+import type { Sql } from './sql.ts';
+
+type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
+
+class PostgresSql implements Sql {
+  readonly kind = 'postgres' as const;
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly client?: Queryable,
+  ) {}
+
+  async query<T extends object>(text: string, params: readonly unknown[] = []): Promise<T[]> {
+    const result = await (this.client ?? this.pool).query(text, params as unknown[]);
+    return result.rows as T[];
+  }
+
+  async exec(text: string): Promise<void> {
+    // Without parameters node-postgres uses the simple protocol, which accepts several statements.
+    await (this.client ?? this.pool).query(text);
+  }
+
+  async transaction<R>(fn: (tx: Sql) => Promise<R>): Promise<R> {
+    if (this.client) return fn(this);
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn(new PostgresSql(this.pool, client));
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (!this.client) await this.pool.end();
+  }
+}
+
+export interface PostgresOptions {
+  connectionString: string;
+  /** Schema to work in (tests isolate themselves in a fresh schema each); created when missing. */
+  schema?: string;
+  max?: number;
+}
+
+export async function openPostgres(opts: PostgresOptions): Promise<Sql> {
+  if (opts.schema) {
+    const admin = new pg.Client({ connectionString: opts.connectionString });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE SCHEMA IF NOT EXISTS "${opts.schema.replace(/"/g, '""')}"`);
+    } finally {
+      await admin.end();
+    }
+  }
+  const pool = new pg.Pool({
+    connectionString: opts.connectionString,
+    max: opts.max ?? 10,
+    connectionTimeoutMillis: 5_000,
+    options: opts.schema ? `-c search_path="${opts.schema.replace(/"/g, '""')}"` : undefined,
+  });
+  // An idle client losing its connection must not crash the process; the next query reports it.
+  pool.on('error', () => undefined);
+  return new PostgresSql(pool);
+}

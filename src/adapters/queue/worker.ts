@@ -1,0 +1,151 @@
+import type { Job, JobQueue } from './job-queue.ts';
+
+export interface WorkerLogger {
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface WorkerOptions {
+  queue: string;
+  concurrency: number;
+  /** How often to look for work that another instance enqueued (in-process enqueues wake the worker). */
+  pollMs: number;
+  /** Backoff before attempt n+1: base·2^(n-1), capped. */
+  retryBaseMs: number;
+  retryMaxMs: number;
+}
+
+/**
+ * Runs a queue's jobs with bounded concurrency. Completions are deleted in batches; claims are extended
+ * while handlers run, so a slow media download is not mistaken for a crashed instance.
+ */
+export class Worker<P> {
+  private running = false;
+  private readonly inFlight = new Map<number, Promise<void>>();
+  private wakeUp: (() => void) | null = null;
+  private woken = false;
+  private loop: Promise<void> | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private completed: number[] = [];
+  private flushing: Promise<void> | null = null;
+
+  constructor(
+    private readonly jobs: JobQueue,
+    private readonly options: WorkerOptions,
+    private readonly handler: (job: Job<P>) => Promise<void>,
+    private readonly log: WorkerLogger,
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+    const every = Math.max(1000, (this.jobs.options.lockSeconds * 1000) / 3);
+    this.heartbeat = setInterval(() => {
+      this.jobs.extend([...this.inFlight.keys()]).catch((err) => this.log.warn({ err }, 'could not extend job claims'));
+    }, every);
+    this.heartbeat.unref();
+  }
+
+  /** Called after an enqueue commits in this process. */
+  wake(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  /** Stops claiming and waits for the jobs in flight. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loop;
+    await Promise.allSettled(this.inFlight.values());
+    await this.flushCompleted();
+    if (this.heartbeat) clearInterval(this.heartbeat);
+  }
+
+  /** Resolves once no job is in flight and a claim finds nothing (tests and benchmarks wait on it). */
+  async idle(): Promise<void> {
+    for (;;) {
+      await Promise.allSettled(this.inFlight.values());
+      await this.flushCompleted();
+      const pending = await this.jobs.counts();
+      if (pending.ready === 0 && pending.running === 0 && this.inFlight.size === 0) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      const free = this.options.concurrency - this.inFlight.size;
+      if (free <= 0) {
+        await Promise.race(this.inFlight.values());
+        continue;
+      }
+      let claimed: Job<P>[] = [];
+      try {
+        this.woken = false;
+        claimed = await this.jobs.claim<P>(this.options.queue, free);
+        failures = 0;
+      } catch (err) {
+        failures++;
+        this.log.warn({ err }, 'could not claim jobs; retrying');
+        await this.sleep(Math.min(5000, 100 * 2 ** failures));
+        continue;
+      }
+      for (const job of claimed) this.dispatch(job);
+      if (claimed.length === 0 && !this.woken) await this.sleep(this.options.pollMs);
+    }
+  }
+
+  private dispatch(job: Job<P>): void {
+    const done = this.handler(job).then(
+      () => this.markCompleted(job.id),
+      async (err: unknown) => {
+        const message = err instanceof Error ? err.message : String(err);
+        const delay = Math.min(this.options.retryMaxMs, this.options.retryBaseMs * 2 ** (job.attempts - 1));
+        const outcome = await this.jobs.retryOrFail(job as Job, message, delay).catch(() => 'unrecorded');
+        const log = outcome === 'failed' ? this.log.error.bind(this.log) : this.log.warn.bind(this.log);
+        log({ err, jobId: job.id, queue: job.queue, attempts: job.attempts, outcome }, `job ${job.queue} failed: ${message}`);
+      },
+    );
+    const tracked = done.finally(() => {
+      this.inFlight.delete(job.id);
+      this.wakeUp?.();
+    });
+    this.inFlight.set(job.id, tracked);
+  }
+
+  private markCompleted(id: number): Promise<void> {
+    this.completed.push(id);
+    return this.flushCompleted();
+  }
+
+  /** Coalesces completions: while one DELETE runs, the next batch gathers. */
+  private async flushCompleted(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    if (!this.completed.length) return;
+    const ids = this.completed;
+    this.completed = [];
+    this.flushing = this.jobs.complete(ids).catch((err) => {
+      // Not deleted means retried later; handlers are idempotent, so a replay does no harm.
+      this.log.warn({ err, count: ids.length }, 'could not mark jobs done; they will replay harmlessly');
+    });
+    try {
+      await this.flushing;
+    } finally {
+      this.flushing = null;
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+  }
+}

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+
+/** The parts of Twilio's inbound-message webhook smsdesk uses, validated; everything else is kept raw. */
+export interface InboundWebhook {
+  messageSid: string;
+  accountSid: string;
+  from: string;
+  to: string;
+  body: string;
+  media: { url: string; contentType: string | null }[];
+  messagingServiceSid: string | null;
+}
+
+export const MAX_MEDIA = 10;
+/** Twilio caps a message at 1,600 characters; more than a few times that is not a real text. */
+export const MAX_BODY_CHARS = 5_000;
+
+const sid = (prefix: string) => z.string().regex(new RegExp(`^${prefix}[0-9a-fA-F]{32}$`), `must be ${prefix} followed by 32 hex digits`);
+const address = z.string().trim().min(1, 'is required').max(64, 'is longer than any phone number or sender id (64 characters)');
+
+const schema = z.object({
+  MessageSid: sid('(SM|MM)'),
+  AccountSid: sid('AC'),
+  From: address,
+  To: address,
+  Body: z.string().max(MAX_BODY_CHARS, `is over ${MAX_BODY_CHARS} characters`).default(''),
+  NumMedia: z
+    .string()
+    .regex(/^\d{1,2}$/, 'must be a whole number from 0 to 10')
+    .transform(Number)
+    .refine((n) => n <= MAX_MEDIA, `must be at most ${MAX_MEDIA} (Twilio's MMS limit)`)
+    .default(0),
+  MessagingServiceSid: sid('MG').optional(),
+});
+
+export class WebhookError extends Error {}
+
+/**
+ * Validates the form fields. Throws WebhookError with a message naming each bad field, e.g.
+ * "From is required; NumMedia must be a whole number from 0 to 10".
+ */
+export function parseInboundWebhook(params: Record<string, string>): InboundWebhook {
+  const result = schema.safeParse(params);
+  if (!result.success) {
+    throw new WebhookError(result.error.issues.map((i) => `${i.path.join('.') || 'form'} ${i.message}`).join('; '));
+  }
+  const p = result.data;
+  const media: InboundWebhook['media'] = [];
+  const problems: string[] = [];
+  for (let i = 0; i < p.NumMedia; i++) {
+    const url = params[`MediaUrl${i}`];
+    if (!url) {
+      problems.push(`MediaUrl${i} is missing while NumMedia is ${p.NumMedia}`);
+      continue;
+    }
+    if (url.length > 2048 || !/^https?:\/\//.test(url) || !URL.canParse(url)) {
+      problems.push(`MediaUrl${i} must be an http(s) URL of at most 2048 characters`);
+      continue;
+    }
+    const type = params[`MediaContentType${i}`];
+    if (type !== undefined && (type.length > 255 || !/^[\w.+-]+\/[\w.+-]+/.test(type))) {
+      problems.push(`MediaContentType${i} is not a media type`);
+      continue;
+    }
+    media.push({ url, contentType: type ?? null });
+  }
+  if (problems.length) throw new WebhookError(problems.join('; '));
+  return {
+    messageSid: p.MessageSid,
+    accountSid: p.AccountSid,
+    from: p.From,
+    to: p.To,
+    body: p.Body,
+    media,
+    messagingServiceSid: p.MessagingServiceSid ?? null,
+  };
+}

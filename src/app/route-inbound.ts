@@ -1,0 +1,107 @@
+import type { Clock } from '../ports/clock.ts';
+import type { Helpdesk, HelpdeskContact } from '../ports/helpdesk.ts';
+import type { MessageStore, InboundForRouting, Routing } from '../ports/message-store.ts';
+import { decideRouting, referencedTicketIds, type CandidateTicket, type ThreadingSettings } from '../domain/threading.ts';
+import { incomingSmsHtml, subjectFor } from '../domain/ticket-format.ts';
+import { formatPhone } from '../domain/phone.ts';
+import type { FetchMedia } from './fetch-media.ts';
+
+/**
+ * Puts one stored inbound text on the right ticket: contact → threading decision → media → helpdesk write →
+ * binding. Every step is idempotent (helpdesk writes carry the message SID as their key), so a job replayed
+ * after a crash anywhere finishes the work instead of doing it twice. Jobs of one customer never run
+ * concurrently (the queue key), which is what keeps a burst of texts on one ticket.
+ */
+export class RouteInbound {
+  constructor(
+    private readonly store: MessageStore,
+    private readonly helpdesk: Helpdesk,
+    private readonly media: FetchMedia,
+    private readonly settings: () => ThreadingSettings,
+    private readonly clock: Clock,
+  ) {}
+
+  async run(messageId: number): Promise<void> {
+    const msg = await this.store.loadForRouting(messageId);
+    if (!msg || msg.routedAt) return;
+    const contact = await this.contactFor(msg.contactKey);
+    const settings = this.settings();
+    const decision = decideRouting({
+      body: msg.body,
+      contactId: contact.id,
+      twilioNumber: msg.to,
+      referenced: await this.referenced(msg.body, settings),
+      recent: await this.recent(msg),
+      settings,
+      now: this.clock.now(),
+    });
+    const { attachments, missing } = await this.media.forMessage(msg);
+    const html = incomingSmsHtml({ body: msg.body, from: msg.from, to: msg.to, missing });
+    const idempotencyKey = `inbound:${msg.sid}`;
+    let ticketId: number;
+    if (decision.action === 'create') {
+      const followUp = decision.followUpOf ? `<p>Follow-up to closed ticket #${decision.followUpOf}.</p>` : '';
+      ({ id: ticketId } = await this.helpdesk.createTicket({
+        idempotencyKey,
+        requesterId: contact.id,
+        subject: subjectFor(msg.body, msg.from, msg.media.length),
+        descriptionHtml: followUp + html,
+        attachments,
+        followUpOf: decision.followUpOf,
+        tags: ['sms'],
+      }));
+    } else {
+      ticketId = decision.ticketId;
+      if (decision.reopen) await this.helpdesk.setStatus(ticketId, 'open');
+      await this.helpdesk.addNote(ticketId, { idempotencyKey, bodyHtml: html, incoming: true, private: false, attachments });
+    }
+    const routing: Routing = { ...decision, ticketId, decidedAt: this.clock.now().toISOString() };
+    await this.store.finishRouting({
+      messageId: msg.id, helpdesk: this.helpdesk.name, contactKey: msg.contactKey, twilioNumber: msg.to,
+      activityAt: msg.createdAt, routing,
+    });
+  }
+
+  /** Local link first (no helpdesk call for a returning customer), then the helpdesk, then create. */
+  private async contactFor(contactKey: string): Promise<HelpdeskContact> {
+    const known = await this.store.contactId(this.helpdesk.name, contactKey);
+    if (known !== null) return { id: known, name: '', phone: contactKey };
+    const contact =
+      (await this.helpdesk.findContactByPhone(contactKey)) ??
+      (await this.helpdesk.createContact({ phone: contactKey, name: formatPhone(contactKey) }));
+    await this.store.rememberContact(this.helpdesk.name, contactKey, contact.id);
+    return contact;
+  }
+
+  private async referenced(body: string, settings: ThreadingSettings): Promise<CandidateTicket[]> {
+    const ids = referencedTicketIds(body, settings.ticketIdPattern);
+    if (!ids.length) return [];
+    const links = new Map((await this.store.links(this.helpdesk.name, ids)).map((l) => [l.ticketId, l]));
+    const found: CandidateTicket[] = [];
+    for (const id of ids) {
+      const summary = await this.helpdesk.getTicketSummary(id);
+      if (!summary) continue;
+      const link = links.get(id);
+      found.push({
+        id, status: summary.status, requesterId: summary.requesterId, twilioNumber: link?.twilioNumber ?? null,
+        lastActivityAt: latest(summary.updatedAt, link?.lastActivityAt),
+      });
+    }
+    return found;
+  }
+
+  private async recent(msg: InboundForRouting): Promise<CandidateTicket | null> {
+    const link = await this.store.mostRecentLink(this.helpdesk.name, msg.contactKey, msg.to);
+    if (!link) return null;
+    const summary = await this.helpdesk.getTicketSummary(link.ticketId);
+    if (!summary) return null;
+    return {
+      id: link.ticketId, status: summary.status, requesterId: summary.requesterId, twilioNumber: link.twilioNumber,
+      lastActivityAt: latest(summary.updatedAt, link.lastActivityAt),
+    };
+  }
+}
+
+function latest(a: Date, b: Date | undefined): Date {
+  return b && b.getTime() > a.getTime() ? b : a;
+}

@@ -1,0 +1,33 @@
+import { ConfigError, loadConfig } from '../config.ts';
+
+const USAGE = `smsdesk — Twilio messaging ⇄ helpdesk bridge
+  smsdesk serve                      start the server (npm start)
+  smsdesk migrate                    apply database migrations and exit
+  smsdesk simulate --from --to TEXT  text a sandbox-mode server as a customer`;
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return (await import('./serve.ts')).serve();
+    case 'simulate':
+      return (await import('./simulate.ts')).simulate(rest);
+    case 'migrate': {
+      const config = loadConfig();
+      const { migrateOnly } = await import('./migrate.ts');
+      return migrateOnly(config);
+    }
+    default:
+      console.error(USAGE);
+      process.exit(command ? 2 : 0);
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    console.error(`smsdesk: configuration error: ${err.message}`);
+  } else {
+    console.error(`smsdesk: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  }
+  process.exit(1);
+});

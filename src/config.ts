@@ -1,0 +1,205 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { compileTicketIdPattern } from './domain/threading.ts';
+
+/**
+ * Configuration from the environment, optionally completed by a JSON file (SMSDESK_CONFIG); the environment
+ * wins. Every bad value raises a ConfigError naming the variable, so start-up can stop with one clear line.
+ */
+export type HelpdeskKind = 'builtin' | 'freshdesk' | 'freshservice' | 'zendesk';
+
+export interface TwilioAccount {
+  sid: string;
+  authToken: string;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | null;
+  /** null: PUBLIC_URL unset, so it is http://HOST:PORT of the address actually bound (PORT=0 in tests). */
+  publicUrl: string | null;
+  twilio: {
+    /** No credentials configured: smsdesk runs its own Twilio emulator. */
+    sandbox: boolean;
+    accounts: TwilioAccount[];
+    apiBaseUrl: string;
+  };
+  apiToken: string | null;
+  threading: { windowMinutes: number; ticketIdPattern: RegExp | null };
+  helpdesk: {
+    kind: HelpdeskKind;
+    freshdesk: { url: string; apiKey: string } | null;
+    freshservice: { url: string; apiKey: string } | null;
+    zendesk: { url: string; email: string; apiToken: string } | null;
+  };
+  blob: { azureConnectionString: string | null; azureContainer: string };
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`${variable}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Source = Record<string, string | undefined>;
+
+/** Values from the optional JSON config file, keyed by the same names as the environment variables. */
+function readConfigFile(path: string): { values: Source; twilioAccounts: TwilioAccount[] } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ConfigError('SMSDESK_CONFIG', `cannot read ${path} as JSON (${(err as Error).message})`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError('SMSDESK_CONFIG', `${path} must hold a JSON object of VARIABLE: value pairs`);
+  }
+  const values: Source = {};
+  let twilioAccounts: TwilioAccount[] = [];
+  for (const [key, value] of Object.entries(parsed)) {
+    if (key === 'twilioAccounts') {
+      twilioAccounts = parseAccounts(value);
+    } else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+      values[key] = String(value);
+    } else {
+      throw new ConfigError('SMSDESK_CONFIG', `${key} in ${path} must be a string or number`);
+    }
+  }
+  return { values, twilioAccounts };
+}
+
+function parseAccounts(value: unknown): TwilioAccount[] {
+  const problem = 'twilioAccounts must be a list of {"sid": "AC…", "authToken": "…"}';
+  if (!Array.isArray(value)) throw new ConfigError('SMSDESK_CONFIG', problem);
+  return value.map((entry: unknown) => {
+    const e = entry as { sid?: unknown; authToken?: unknown };
+    if (typeof e?.sid !== 'string' || typeof e.authToken !== 'string') throw new ConfigError('SMSDESK_CONFIG', problem);
+    checkAccountSid('SMSDESK_CONFIG twilioAccounts[].sid', e.sid);
+    return { sid: e.sid, authToken: e.authToken };
+  });
+}
+
+function checkAccountSid(variable: string, sid: string): void {
+  if (!/^AC[0-9a-fA-F]{32}$/.test(sid)) {
+    throw new ConfigError(variable, 'must be an Account SID: AC followed by 32 hex digits (Twilio Console → Account Info)');
+  }
+}
+
+function integer(src: Source, name: string, fallback: number, min: number, max: number): number {
+  const raw = src[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function httpUrl(name: string, raw: string, hint: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `must be an absolute URL such as ${hint}, got "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(name, `must start with http:// or https://, got "${raw}"`);
+  }
+  if (url.search || url.hash) throw new ConfigError(name, `must not carry a query or fragment, got "${raw}"`);
+  return url.toString().replace(/\/+$/, '');
+}
+
+function helpdeskUrl(src: Source, name: string, hint: string): string {
+  const raw = src[name];
+  if (!raw) throw new ConfigError(name, `is required when HELPDESK=${src.HELPDESK}, e.g. ${hint}`);
+  const url = httpUrl(name, raw, hint);
+  if (!url.startsWith('https://') && !/^http:\/\/(127\.0\.0\.1|localhost)(:|\/|$)/.test(url)) {
+    throw new ConfigError(name, 'must use https:// (credentials are sent to it)');
+  }
+  return url;
+}
+
+function required(src: Source, name: string, why: string): string {
+  const v = src[name];
+  if (!v) throw new ConfigError(name, `is required ${why}`);
+  return v;
+}
+
+export function loadConfig(env: Source = process.env): Config {
+  const file = env.SMSDESK_CONFIG ? readConfigFile(resolve(env.SMSDESK_CONFIG)) : { values: {}, twilioAccounts: [] };
+  const src: Source = { ...file.values };
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) src[k] = v;
+
+  const port = integer(src, 'PORT', 3000, 0, 65535);
+  const host = src.HOST?.trim() || '127.0.0.1';
+  const publicUrl = src.PUBLIC_URL
+    ? httpUrl('PUBLIC_URL', src.PUBLIC_URL, 'https://sms.example.com')
+    : null;
+
+  const sid = src.TWILIO_ACCOUNT_SID?.trim();
+  const token = src.TWILIO_AUTH_TOKEN?.trim();
+  if (Boolean(sid) !== Boolean(token)) {
+    const missing = sid ? 'TWILIO_AUTH_TOKEN' : 'TWILIO_ACCOUNT_SID';
+    throw new ConfigError(missing, 'must be set together with ' + (sid ? 'TWILIO_ACCOUNT_SID' : 'TWILIO_AUTH_TOKEN') + ' (or unset both for sandbox mode)');
+  }
+  const accounts = [...file.twilioAccounts];
+  if (sid && token) {
+    checkAccountSid('TWILIO_ACCOUNT_SID', sid);
+    accounts.unshift({ sid, authToken: token });
+  }
+  const apiBaseUrl = httpUrl('TWILIO_API_BASE_URL', src.TWILIO_API_BASE_URL || 'https://api.twilio.com', 'https://api.twilio.com');
+
+  let ticketIdPattern: RegExp | null;
+  try {
+    ticketIdPattern = compileTicketIdPattern(src.TICKET_ID_PATTERN ?? '#(\\d+)');
+  } catch (err) {
+    throw new ConfigError('TICKET_ID_PATTERN', (err as Error).message);
+  }
+
+  const kind = (src.HELPDESK || 'builtin') as HelpdeskKind;
+  if (!['builtin', 'freshdesk', 'freshservice', 'zendesk'].includes(kind)) {
+    throw new ConfigError('HELPDESK', `must be builtin, freshdesk, freshservice or zendesk, got "${src.HELPDESK}"`);
+  }
+  const databaseUrl = src.DATABASE_URL?.trim() || null;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL', 'must start with postgres:// (or be unset for the embedded database)');
+  }
+
+  return {
+    port,
+    host,
+    dataDir: resolve(src.DATA_DIR || './data'),
+    databaseUrl,
+    publicUrl,
+    twilio: { sandbox: accounts.length === 0, accounts, apiBaseUrl },
+    apiToken: src.SMSDESK_API_TOKEN?.trim() || null,
+    threading: { windowMinutes: integer(src, 'THREAD_WINDOW_MINUTES', 60, 0, 525_600), ticketIdPattern },
+    helpdesk: {
+      kind,
+      freshdesk: kind === 'freshdesk'
+        ? { url: helpdeskUrl(src, 'FRESHDESK_URL', 'https://acme.freshdesk.com'), apiKey: required(src, 'FRESHDESK_API_KEY', 'when HELPDESK=freshdesk') }
+        : null,
+      freshservice: kind === 'freshservice'
+        ? { url: helpdeskUrl(src, 'FRESHSERVICE_URL', 'https://acme.freshservice.com'), apiKey: required(src, 'FRESHSERVICE_API_KEY', 'when HELPDESK=freshservice') }
+        : null,
+      zendesk: kind === 'zendesk'
+        ? {
+            url: helpdeskUrl(src, 'ZENDESK_URL', 'https://acme.zendesk.com'),
+            email: required(src, 'ZENDESK_EMAIL', 'when HELPDESK=zendesk'),
+            apiToken: required(src, 'ZENDESK_API_TOKEN', 'when HELPDESK=zendesk'),
+          }
+        : null,
+    },
+    blob: {
+      azureConnectionString: src.AZURE_STORAGE_CONNECTION_STRING?.trim() || null,
+      azureContainer: src.AZURE_STORAGE_CONTAINER?.trim() || 'smsdesk-media',
+    },
+    logLevel: src.LOG_LEVEL || 'info',
+  };
+}

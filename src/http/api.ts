@@ -1,0 +1,154 @@
+import { timingSafeEqual, createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { BlobStore } from '../ports/blob-store.ts';
+import { BlobNotFoundError } from '../ports/blob-store.ts';
+import { TICKET_STATUSES, type Helpdesk, type HelpdeskAttachment, type HelpdeskTicket } from '../ports/helpdesk.ts';
+import type { MessageStore } from '../ports/message-store.ts';
+import type { MessageQueries, MessageView } from '../adapters/db/message-queries.ts';
+import { AppError, invalid, notFound } from '../domain/errors.ts';
+import { toE164 } from '../domain/phone.ts';
+import { segmentInfo } from '../domain/segments.ts';
+
+export interface ApiOptions {
+  publicUrl: () => string;
+  apiTokens: () => readonly string[];
+  helpdesk: Helpdesk;
+  store: MessageStore;
+  queries: MessageQueries;
+  blobs: BlobStore;
+}
+
+/** Types a browser may render inline; anything else downloads, so a hostile upload cannot run as a page. */
+const INLINE_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
+
+export async function api(app: FastifyInstance, opts: ApiOptions): Promise<void> {
+  const digests = () => opts.apiTokens().map(sha256);
+  app.addHook('onRequest', async (request) => {
+    const header = request.headers.authorization ?? '';
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match) throw new AppError('unauthorized', 'unauthorized', 'Send Authorization: Bearer <token> (SMSDESK_API_TOKEN or a token an admin minted).');
+    const given = sha256(match[1]!);
+    // Comparing fixed-length digests keeps the comparison constant-time whatever the token length.
+    if (!digests().some((d) => timingSafeEqual(d, given))) {
+      throw new AppError('unauthorized', 'unauthorized', 'The bearer token is not valid.');
+    }
+  });
+
+  const attachmentUrl = (id: number) => `${opts.publicUrl()}/api/v1/attachments/${id}`;
+  const attachmentJson = (a: HelpdeskAttachment) => ({ ...a, url: attachmentUrl(a.id) });
+
+  async function ticketJson(tickets: HelpdeskTicket[]) {
+    const links = new Map((await opts.store.links(opts.helpdesk.name, tickets.map((t) => t.id))).map((l) => [l.ticketId, l]));
+    return tickets.map((t) => ({
+      id: t.id,
+      subject: t.subject,
+      status: t.status,
+      requester: t.requester,
+      twilioNumber: links.get(t.id)?.twilioNumber ?? null,
+      descriptionHtml: t.descriptionHtml,
+      notes: t.notes.map((n) => ({
+        id: n.id, bodyHtml: n.bodyHtml, incoming: n.incoming, private: n.private, createdAt: n.createdAt,
+        attachments: n.attachments.map(attachmentJson),
+      })),
+      attachments: t.attachments.map(attachmentJson),
+      createdAt: t.createdAt,
+      updatedAt: t.updatedAt,
+    }));
+  }
+
+  const messageJson = (m: MessageView) => {
+    const seg = segmentInfo(m.body);
+    return {
+      id: m.id, sid: m.sid, direction: m.direction, from: m.from, to: m.to, body: m.body, status: m.status,
+      statusHistory: m.statusHistory, encoding: seg.encoding, segments: seg.segments, errorCode: m.errorCode,
+      errorMessage: m.errorMessage, ticketId: m.ticketId, routing: m.routing,
+      media: m.media.map((x) =>
+        x.blob
+          ? { id: x.blob.id, contentType: x.blob.contentType, size: x.blob.size, sha256: x.blob.sha256, url: attachmentUrl(x.blob.id), state: 'stored' }
+          : { id: null, contentType: x.contentType, size: null, sha256: null, url: null, state: x.state, error: x.error },
+      ),
+      createdAt: m.createdAt,
+    };
+  };
+
+  app.get('/api/v1/tickets', async (request) => {
+    const q = parse(z.object({ phone: z.string().optional(), status: z.enum(TICKET_STATUSES).optional() }), request.query, 'query');
+    const tickets = await opts.helpdesk.listTickets({ requesterPhone: q.phone ? phone(q.phone) : undefined, status: q.status });
+    return { tickets: await ticketJson(tickets) };
+  });
+
+  app.get('/api/v1/tickets/:id', async (request) => {
+    const ticket = await opts.helpdesk.getTicket(idParam(request));
+    if (!ticket) throw notFound('ticket_not_found', `No ticket ${idParam(request)}.`);
+    return (await ticketJson([ticket]))[0];
+  });
+
+  app.patch('/api/v1/tickets/:id', async (request) => {
+    const id = idParam(request);
+    const body = parse(z.object({ status: z.enum(TICKET_STATUSES) }), request.body, 'body');
+    if (!(await opts.helpdesk.getTicketSummary(id))) throw notFound('ticket_not_found', `No ticket ${id}.`);
+    await opts.helpdesk.setStatus(id, body.status);
+    const ticket = await opts.helpdesk.getTicket(id);
+    return (await ticketJson([ticket!]))[0];
+  });
+
+  app.get('/api/v1/messages', async (request) => {
+    const q = parse(z.object({ ticketId: z.string().regex(/^\d+$/, 'must be a ticket id').optional(), phone: z.string().optional() }), request.query, 'query');
+    const messages = await opts.queries.list({ ticketId: q.ticketId ? Number(q.ticketId) : undefined, contactKey: q.phone ? phone(q.phone) : undefined });
+    return { messages: messages.map(messageJson) };
+  });
+
+  app.get('/api/v1/contacts', async (request) => {
+    const q = parse(z.object({ phone: z.string().optional() }), request.query, 'query');
+    const contacts = await opts.helpdesk.listContacts({ phone: q.phone ? phone(q.phone) : undefined });
+    return { contacts: contacts.map((c) => ({ id: c.id, name: c.name, phone: c.phone })) };
+  });
+
+  app.get('/api/v1/attachments/:id', async (request, reply) => {
+    const id = idParam(request);
+    const blob = await opts.queries.blob(id);
+    if (!blob) throw notFound('attachment_not_found', `No attachment ${id}.`);
+    let stream;
+    try {
+      stream = await opts.blobs.get(blob.storageKey);
+    } catch (err) {
+      if (err instanceof BlobNotFoundError) throw notFound('attachment_not_found', `Attachment ${id} is recorded but its bytes are gone from the blob store.`);
+      throw err;
+    }
+    const disposition = INLINE_TYPES.has(blob.contentType) ? 'inline' : 'attachment';
+    return reply
+      .header('content-type', blob.contentType)
+      .header('content-length', String(blob.size))
+      .header('content-disposition', `${disposition}; filename="${blob.filename.replace(/[^\w.-]/g, '_')}"`)
+      .header('x-content-type-options', 'nosniff')
+      .header('content-security-policy', "default-src 'none'; sandbox")
+      .header('etag', `"${blob.sha256}"`)
+      .send(stream);
+  });
+}
+
+function sha256(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+function idParam(request: FastifyRequest): number {
+  const raw = (request.params as { id?: string }).id ?? '';
+  if (!/^\d{1,9}$/.test(raw)) throw invalid('invalid_id', `"${raw}" is not an id; ids are whole numbers.`);
+  return Number(raw);
+}
+
+function phone(raw: string): string {
+  // An unencoded "+" in a query string arrives as a space; read it as the "+" that was meant.
+  const e164 = toE164(raw.replace(/^ (?=\d)/, '+'));
+  if (!e164) throw invalid('invalid_phone', `phone "${raw}" is not a phone number; use E.164, e.g. +14155550100 (URL-encode + as %2B).`);
+  return e164;
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
+  const result = schema.safeParse(value ?? {});
+  if (!result.success) {
+    throw invalid('invalid_request', result.error.issues.map((i) => `${where} ${i.path.join('.') || ''} ${i.message}`.replace(/\s+/g, ' ')).join('; '));
+  }
+  return result.data;
+}

@@ -1,0 +1,37 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Sql } from '../adapters/db/sql.ts';
+import { registerErrorHandling } from './errors.ts';
+import { twilioWebhooks, type TwilioWebhookOptions } from './twilio-webhooks.ts';
+import { api, type ApiOptions } from './api.ts';
+import { sandbox, type SandboxOptions } from './sandbox.ts';
+
+export interface HttpAppOptions {
+  logger: FastifyBaseLogger;
+  sql: Sql;
+  webhooks: TwilioWebhookOptions;
+  api: ApiOptions;
+  sandbox: SandboxOptions | null;
+}
+
+/** Builds the Fastify app: one plugin per surface, no global state; tests build it with their own parts. */
+export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: opts.logger,
+    trustProxy: true,
+    bodyLimit: 1024 * 1024,
+  });
+  registerErrorHandling(app);
+  app.get('/healthz', { logLevel: 'warn' }, async (_request, reply) => {
+    try {
+      await opts.sql.query('SELECT 1');
+      return { status: 'ok' };
+    } catch {
+      return reply.code(503).send({ status: 'unavailable' });
+    }
+  });
+  // Per-request access logs at thousands of webhooks a second cost more than they tell: warnings and up only.
+  await app.register(twilioWebhooks, { ...opts.webhooks, logLevel: 'warn' });
+  await app.register(api, { ...opts.api, logLevel: 'warn' });
+  if (opts.sandbox) await app.register(sandbox, { ...opts.sandbox, logLevel: 'warn' });
+  return app;
+}

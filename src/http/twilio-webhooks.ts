@@ -1,0 +1,83 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import formbody from '@fastify/formbody';
+import type { TwilioAccount } from '../config.ts';
+import { verifyTwilioSignature } from '../adapters/twilio/signature.ts';
+import { parseInboundWebhook, WebhookError } from '../adapters/twilio/inbound-webhook.ts';
+import type { ReceiveInbound } from '../app/receive-inbound.ts';
+import { senderKey } from '../domain/phone.ts';
+import { isUnavailable } from '../adapters/db/sql.ts';
+import { sendError } from './errors.ts';
+
+export interface TwilioWebhookOptions {
+  publicUrl: () => string;
+  accounts: () => readonly TwilioAccount[];
+  receiveInbound: ReceiveInbound;
+}
+
+const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
+const MAX_FIELDS = 120;
+
+/** Twilio's "A message comes in" webhook: verify, validate, store durably, then acknowledge. */
+export async function twilioWebhooks(app: FastifyInstance, opts: TwilioWebhookOptions): Promise<void> {
+  await app.register(formbody, { bodyLimit: 64 * 1024 });
+
+  app.post('/webhooks/twilio/messages', async (request, reply) => {
+    const params = formParams(request);
+    if (typeof params === 'string') return sendError(reply, 400, 'malformed_webhook', params);
+    const verdict = verifyTwilioSignature(
+      opts.accounts(), params.AccountSid, header(request, 'x-twilio-signature'), opts.publicUrl() + request.url, params,
+    );
+    if (verdict !== 'valid') {
+      request.log.warn({ verdict, accountSid: params.AccountSid }, 'refused Twilio webhook');
+      return sendError(reply, 403, 'invalid_signature', signatureMessage(verdict));
+    }
+    let webhook;
+    try {
+      webhook = parseInboundWebhook(params);
+    } catch (err) {
+      if (err instanceof WebhookError) return sendError(reply, 400, 'malformed_webhook', err.message);
+      throw err;
+    }
+    try {
+      await opts.receiveInbound.receive({
+        sid: webhook.messageSid, accountSid: webhook.accountSid, from: webhook.from, to: webhook.to,
+        contactKey: senderKey(webhook.from), body: webhook.body, params, media: webhook.media,
+      });
+    } catch (err) {
+      if (!isUnavailable(err)) throw err;
+      request.log.warn({ err }, 'could not store webhook; asking Twilio to retry');
+      return sendError(reply, 503, 'database_unavailable', 'The message could not be stored; Twilio will retry.');
+    }
+    return reply.code(200).type('text/xml').send(EMPTY_TWIML);
+  });
+}
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const v = request.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** The form as Twilio sent it; repeated or non-string fields are not something Twilio sends. */
+function formParams(request: FastifyRequest): Record<string, string> | string {
+  const body = request.body;
+  if (!body || typeof body !== 'object') return 'expected an application/x-www-form-urlencoded body';
+  const out: Record<string, string> = {};
+  const entries = Object.entries(body as Record<string, unknown>);
+  if (entries.length > MAX_FIELDS) return `too many form fields (${entries.length}, at most ${MAX_FIELDS})`;
+  for (const [k, v] of entries) {
+    if (typeof v !== 'string') return `form field ${k} appears more than once`;
+    out[k] = v;
+  }
+  return out;
+}
+
+function signatureMessage(verdict: string): string {
+  switch (verdict) {
+    case 'missing':
+      return 'X-Twilio-Signature is missing; only Twilio may call this URL.';
+    case 'unknown_account':
+      return 'AccountSid is not an account configured in smsdesk (TWILIO_ACCOUNT_SID).';
+    default:
+      return 'X-Twilio-Signature does not match; check that PUBLIC_URL is the exact URL Twilio calls and the auth token is current.';
+  }
+}

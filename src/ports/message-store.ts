@@ -1,0 +1,68 @@
+import type { RoutingDecision } from '../domain/threading.ts';
+
+/** What the inbound pipeline stores about messages, media, blobs and ticket bindings. */
+export interface NewInboundMessage {
+  sid: string;
+  accountSid: string;
+  from: string;
+  to: string;
+  contactKey: string;
+  body: string;
+  params: Record<string, string>;
+  media: { url: string; contentType: string | null }[];
+}
+
+export interface StoredMedia {
+  id: number;
+  idx: number;
+  sourceUrl: string;
+  contentType: string | null;
+  state: 'pending' | 'stored' | 'missing';
+  error: string | null;
+  blob: BlobRecord | null;
+}
+
+export interface BlobRecord {
+  id: number;
+  storageKey: string;
+  filename: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+}
+
+export interface InboundForRouting {
+  id: number;
+  sid: string;
+  accountSid: string;
+  from: string;
+  to: string;
+  contactKey: string;
+  body: string;
+  createdAt: Date;
+  routedAt: Date | null;
+  media: StoredMedia[];
+}
+
+export interface TicketLink {
+  ticketId: number;
+  twilioNumber: string;
+  lastActivityAt: Date;
+}
+
+export type Routing = RoutingDecision & { ticketId: number; decidedAt: string };
+
+export interface MessageStore {
+  /** Inserts a batch in one statement; a SID already stored is not inserted again (reported as duplicate). */
+  insertInbound(batch: NewInboundMessage[], queue: string): Promise<{ sid: string; id: number | null }[]>;
+  loadForRouting(messageId: number): Promise<InboundForRouting | null>;
+  contactId(helpdesk: string, contactKey: string): Promise<number | null>;
+  rememberContact(helpdesk: string, contactKey: string, contactId: number): Promise<void>;
+  mostRecentLink(helpdesk: string, contactKey: string, twilioNumber: string): Promise<TicketLink | null>;
+  links(helpdesk: string, ticketIds: number[]): Promise<TicketLink[]>;
+  saveBlob(blob: Omit<BlobRecord, 'id'>): Promise<BlobRecord>;
+  markMediaStored(mediaId: number, blobId: number, contentType: string): Promise<void>;
+  markMediaMissing(mediaId: number, error: string): Promise<void>;
+  /** Binds the ticket to the number and records the decision, in one atomic statement. */
+  finishRouting(input: { messageId: number; helpdesk: string; contactKey: string; twilioNumber: string; activityAt: Date; routing: Routing }): Promise<void>;
+}
