@@ -105,6 +105,8 @@ export async function api(app: FastifyInstance, opts: ApiOptions): Promise<void>
     return { contacts: contacts.map((c) => ({ id: c.id, name: c.name, phone: c.phone })) };
   });
 
+  app.get('/api/v1/stats', async () => opts.queries.stats());
+
   app.get('/api/v1/attachments/:id', async (request, reply) => {
     const id = idParam(request);
     const blob = await opts.queries.blob(id);

@@ -55,6 +55,19 @@ export class MessageQueries {
     }));
   }
 
+  /** Counts for operators and benchmarks: what arrived, what is on a ticket, what the queue holds. */
+  async stats(): Promise<{ messages: { inbound: number; routed: number }; jobs: { ready: number; running: number; failed: number } }> {
+    const rows = await this.sql.query<{ inbound: number; routed: number; ready: number; running: number; failed: number }>(
+      `SELECT (SELECT count(*)::int FROM messages WHERE direction = 'inbound') AS inbound,
+              (SELECT count(*)::int FROM messages WHERE direction = 'inbound' AND routed_at IS NOT NULL) AS routed,
+              (SELECT count(*)::int FROM jobs WHERE state = 'ready') AS ready,
+              (SELECT count(*)::int FROM jobs WHERE state = 'running') AS running,
+              (SELECT count(*)::int FROM jobs WHERE state = 'failed') AS failed`,
+    );
+    const r = rows[0]!;
+    return { messages: { inbound: r.inbound, routed: r.routed }, jobs: { ready: r.ready, running: r.running, failed: r.failed } };
+  }
+
   async blob(id: number): Promise<BlobRecord | null> {
     const rows = await this.sql.query<{ id: number; storage_key: string; filename: string; content_type: string; size: number; sha256: string }>(
       'SELECT id, storage_key, filename, content_type, size, sha256 FROM blobs WHERE id = $1', [id]);
