@@ -8,7 +8,8 @@ import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js'
 export function toE164(raw: string, defaultCountry?: CountryCode): string | null {
   const trimmed = raw.trim();
   if (!trimmed) return null;
-  const parsed = parsePhoneNumberFromString(trimmed, defaultCountry);
+  // extract: false: the whole input must be the number, so "whatsapp:+1…" or "call +1… now" is not one.
+  const parsed = parsePhoneNumberFromString(trimmed, { defaultCountry, extract: false });
   if (!parsed || !parsed.isPossible()) return null;
   return parsed.number;
 }

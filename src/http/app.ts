@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type LogLevel } from 'fastify';
 import type { Sql } from '../adapters/db/sql.ts';
 import { registerErrorHandling } from './errors.ts';
 import { twilioWebhooks, type TwilioWebhookOptions } from './twilio-webhooks.ts';
@@ -13,6 +13,8 @@ export interface HttpAppOptions {
   sandbox: SandboxOptions | null;
 }
 
+const QUIETER_THAN_WARN = new Set<string>(['error', 'fatal', 'silent']);
+
 /** Builds the Fastify app: one plugin per surface, no global state; tests build it with their own parts. */
 export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -21,7 +23,10 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     bodyLimit: 1024 * 1024,
   });
   registerErrorHandling(app);
-  app.get('/healthz', { logLevel: 'warn' }, async (_request, reply) => {
+  // Per-request access logs at thousands of webhooks a second cost more than they tell: warnings and up
+  // only, unless the logger is quieter still.
+  const logLevel = (QUIETER_THAN_WARN.has(opts.logger.level) ? opts.logger.level : 'warn') as LogLevel;
+  app.get('/healthz', { logLevel }, async (_request, reply) => {
     try {
       await opts.sql.query('SELECT 1');
       return { status: 'ok' };
@@ -29,9 +34,8 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
       return reply.code(503).send({ status: 'unavailable' });
     }
   });
-  // Per-request access logs at thousands of webhooks a second cost more than they tell: warnings and up only.
-  await app.register(twilioWebhooks, { ...opts.webhooks, logLevel: 'warn' });
-  await app.register(api, { ...opts.api, logLevel: 'warn' });
-  if (opts.sandbox) await app.register(sandbox, { ...opts.sandbox, logLevel: 'warn' });
+  await app.register(twilioWebhooks, { ...opts.webhooks, logLevel });
+  await app.register(api, { ...opts.api, logLevel });
+  if (opts.sandbox) await app.register(sandbox, { ...opts.sandbox, logLevel });
   return app;
 }

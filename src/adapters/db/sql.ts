@@ -23,5 +23,5 @@ export function isUnavailable(err: unknown): boolean {
   const e = err as { code?: string; message?: string } | null;
   if (!e) return false;
   if (e.code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08006'].includes(e.code)) return true;
-  return /Connection terminated|connection timeout|PGlite is closed|closed database|Client has encountered a connection error/i.test(e.message ?? '');
+  return /Connection terminated|connection timeout|PGlite is closed|closed database|Cannot use a pool after calling end|Client has encountered a connection error/i.test(e.message ?? '');
 }
