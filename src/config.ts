@@ -119,7 +119,9 @@ function helpdeskUrl(src: Source, name: string, hint: string): string {
   const raw = src[name];
   if (!raw) throw new ConfigError(name, `is required when HELPDESK=${src.HELPDESK}, e.g. ${hint}`);
   const url = httpUrl(name, raw, hint);
-  if (!url.startsWith('https://') && !/^http:\/\/(127\.0\.0\.1|localhost)(:|\/|$)/.test(url)) {
+  // The host as parsed, not a prefix of the text: "http://127.0.0.1:80@evil.example" is evil.example.
+  const { protocol, hostname } = new URL(url);
+  if (protocol !== 'https:' && !(protocol === 'http:' && (hostname === '127.0.0.1' || hostname === 'localhost'))) {
     throw new ConfigError(name, 'must use https:// (credentials are sent to it)');
   }
   return url;

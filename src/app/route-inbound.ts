@@ -25,16 +25,20 @@ export class RouteInbound {
     const msg = await this.store.loadForRouting(messageId);
     if (!msg || msg.routedAt) return;
     const contact = await this.contactFor(msg.contactKey);
-    const settings = this.settings();
-    const decision = decideRouting({
-      body: msg.body,
-      contactId: contact.id,
-      twilioNumber: msg.to,
-      referenced: await this.referenced(msg.body, settings),
-      recent: await this.recent(msg),
-      settings,
-      now: this.clock.now(),
-    });
+    let decision = msg.pendingDecision;
+    if (!decision) {
+      const settings = this.settings();
+      decision = decideRouting({
+        body: msg.body,
+        contactId: contact.id,
+        twilioNumber: msg.to,
+        referenced: await this.referenced(msg.body, settings),
+        recent: await this.recent(msg),
+        settings,
+        now: this.clock.now(),
+      });
+      await this.store.recordDecision(msg.id, decision);
+    }
     const { attachments, missing } = await this.media.forMessage(msg);
     const html = incomingSmsHtml({ body: msg.body, from: msg.from, to: msg.to, missing });
     const idempotencyKey = `inbound:${msg.sid}`;

@@ -41,6 +41,8 @@ export interface InboundForRouting {
   body: string;
   createdAt: Date;
   routedAt: Date | null;
+  /** A decision recorded before the helpdesk write; a replay carries it out instead of deciding again. */
+  pendingDecision: RoutingDecision | null;
   media: StoredMedia[];
 }
 
@@ -63,6 +65,8 @@ export interface MessageStore {
   saveBlob(blob: Omit<BlobRecord, 'id'>): Promise<BlobRecord>;
   markMediaStored(mediaId: number, blobId: number, contentType: string): Promise<void>;
   markMediaMissing(mediaId: number, error: string): Promise<void>;
+  /** Records the decision ahead of the helpdesk write (write-ahead), so a replay repeats the same write. */
+  recordDecision(messageId: number, decision: RoutingDecision): Promise<void>;
   /** Binds the ticket to the number and records the decision, in one atomic statement. */
   finishRouting(input: { messageId: number; helpdesk: string; contactKey: string; twilioNumber: string; activityAt: Date; routing: Routing }): Promise<void>;
 }

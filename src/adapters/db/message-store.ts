@@ -1,4 +1,5 @@
 import type { Sql } from './sql.ts';
+import type { RoutingDecision } from '../../domain/threading.ts';
 import type {
   BlobRecord, InboundForRouting, MessageStore, NewInboundMessage, Routing, StoredMedia, TicketLink,
 } from '../../ports/message-store.ts';
@@ -13,6 +14,7 @@ interface RoutingRow {
   body: string;
   created_at: Date;
   routed_at: Date | null;
+  routing: RoutingDecision | null;
   media: {
     id: number; idx: number; source_url: string; content_type: string | null; state: StoredMedia['state']; error: string | null;
     blob: { id: number; storage_key: string; filename: string; content_type: string; size: number; sha256: string } | null;
@@ -65,7 +67,7 @@ export class SqlMessageStore implements MessageStore {
 
   async loadForRouting(messageId: number): Promise<InboundForRouting | null> {
     const rows = await this.sql.query<RoutingRow>(
-      `SELECT m.id, m.sid, m.account_sid, m.from_number, m.to_number, m.contact_key, m.body, m.created_at, m.routed_at,
+      `SELECT m.id, m.sid, m.account_sid, m.from_number, m.to_number, m.contact_key, m.body, m.created_at, m.routed_at, m.routing,
               COALESCE((SELECT jsonb_agg(jsonb_build_object(
                   'id', md.id, 'idx', md.idx, 'source_url', md.source_url, 'content_type', md.content_type,
                   'state', md.state, 'error', md.error,
@@ -80,7 +82,7 @@ export class SqlMessageStore implements MessageStore {
     if (!r) return null;
     return {
       id: r.id, sid: r.sid, accountSid: r.account_sid, from: r.from_number, to: r.to_number, contactKey: r.contact_key,
-      body: r.body, createdAt: r.created_at, routedAt: r.routed_at,
+      body: r.body, createdAt: r.created_at, routedAt: r.routed_at, pendingDecision: r.routed_at ? null : r.routing,
       media: r.media.map((m) => ({
         id: m.id, idx: m.idx, sourceUrl: m.source_url, contentType: m.content_type, state: m.state, error: m.error,
         blob: m.blob ? toBlob(m.blob) : null,
@@ -142,6 +144,10 @@ export class SqlMessageStore implements MessageStore {
 
   async markMediaMissing(mediaId: number, error: string): Promise<void> {
     await this.sql.query(`UPDATE media SET state = 'missing', error = $2 WHERE id = $1`, [mediaId, error]);
+  }
+
+  async recordDecision(messageId: number, decision: RoutingDecision): Promise<void> {
+    await this.sql.query('UPDATE messages SET routing = $2 WHERE id = $1 AND routed_at IS NULL', [messageId, JSON.stringify(decision)]);
   }
 
   async finishRouting(input: { messageId: number; helpdesk: string; contactKey: string; twilioNumber: string; activityAt: Date; routing: Routing }): Promise<void> {

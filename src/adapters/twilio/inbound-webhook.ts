@@ -15,8 +15,9 @@ export const MAX_MEDIA = 10;
 /** Twilio caps a message at 1,600 characters; more than a few times that is not a real text. */
 export const MAX_BODY_CHARS = 5_000;
 
-const sid = (prefix: string) => z.string().regex(new RegExp(`^${prefix}[0-9a-fA-F]{32}$`), `must be ${prefix} followed by 32 hex digits`);
-const address = z.string().trim().min(1, 'is required').max(64, 'is longer than any phone number or sender id (64 characters)');
+// `error` words the message for an absent field (zod's default is "Invalid input: expected string, received undefined").
+const sid = (prefix: string) => z.string({ error: 'is required' }).regex(new RegExp(`^${prefix}[0-9a-fA-F]{32}$`), `must be ${prefix} followed by 32 hex digits`);
+const address = z.string({ error: 'is required' }).trim().min(1, 'is required').max(64, 'is longer than any phone number or sender id (64 characters)');
 
 const schema = z.object({
   MessageSid: sid('(SM|MM)'),
