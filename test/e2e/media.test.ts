@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { backends } from '../helpers/databases.ts';
 import { ACCOUNT, CUSTOMER, NUMBER, startHarness, type Harness } from '../helpers/harness.ts';
+import { startAzurite } from '../helpers/azurite.ts';
+import { pgliteBackend } from '../helpers/databases.ts';
 
 interface Attachment { id: number; filename: string; contentType: string; size: number; sha256: string; url: string }
 interface Ticket { id: number; subject: string; descriptionHtml: string; attachments: Attachment[]; notes: { bodyHtml: string; attachments: Attachment[] }[] }
@@ -121,5 +123,33 @@ describe.each(backends)('MMS media on $name', (backend) => {
     expect(res.headers.get('content-security-policy')).toContain('sandbox');
     expect((await fetch(a!.url)).status).toBe(401);
     expect((await h.api('/api/v1/attachments/99999')).status).toBe(404);
+  });
+});
+
+describe('MMS media in Azure Blob Storage (Azurite)', () => {
+  it('keeps the bytes in the configured container and serves them back', async () => {
+    const azurite = await startAzurite();
+    const h = await startHarness(pgliteBackend, {
+      env: { AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString, AZURE_STORAGE_CONTAINER: 'smsdesk-test' },
+    });
+    try {
+      await h.text(CUSTOMER, NUMBER, 'in the cloud', { media: [{ contentType: 'image/jpeg', bytes: jpeg }] });
+      await h.idle();
+      const { body } = await h.api<{ tickets: Ticket[] }>('/api/v1/tickets');
+      const [a] = body.tickets[0]!.attachments;
+      expect(a!.sha256).toBe(sha(jpeg));
+      const res = await fetch(a!.url, { headers: { authorization: 'Bearer test-api-token' } });
+      expect(Buffer.from(await res.arrayBuffer()).equals(jpeg)).toBe(true);
+      // The bytes are in Azure, not on the local disk.
+      const { BlobServiceClient } = await import('@azure/storage-blob');
+      const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('smsdesk-test');
+      const names: string[] = [];
+      for await (const b of container.listBlobsFlat()) names.push(b.name);
+      expect(names).toHaveLength(1);
+      expect(names[0]).toMatch(/^media\/SM[0-9a-f]{32}\/0$/);
+    } finally {
+      await h.close();
+      await azurite.stop();
+    }
   });
 });
