@@ -1,4 +1,4 @@
-// npm run bench:ingest [-- --count 10000 --concurrency 32 --customers 500 --warmup 500 --timeout 120 --profile DIR]
+// npm run bench:ingest [-- --count 10000 --concurrency 32 --customers 500 --warmup 500 --timeout 120 --profile DIR --trace-sql]
 //
 // Fires signed Twilio webhooks from this process at smsdesk running as a child process with its embedded default
 // (PGlite in a fresh DATA_DIR, real signature checking), and prints acked webhooks/s, ack latency p50/p99,
@@ -32,7 +32,10 @@ const { values: flags } = parseArgs({
     customers: { type: 'string', default: '500' },
     warmup: { type: 'string', default: '500' },
     timeout: { type: 'string', default: '120' },
+    'poll-ms': { type: 'string', default: '50' },
     profile: { type: 'string' },
+    'trace-sql': { type: 'boolean', default: false },
+    experiment: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
   strict: true,
@@ -45,7 +48,12 @@ if (flags.help) {
   --customers K     distinct From numbers, round-robin (default 500)
   --warmup W        webhooks fired (and routed) before measuring, from other customers (default 500; 0 = none)
   --timeout S       seconds to wait for every text to be routed (default 120)
-  --profile DIR     run the smsdesk child with --cpu-prof, writing the .cpuprofile into DIR`);
+  --poll-ms P       how often GET /api/v1/stats is polled after the last ack (default 50)
+  --profile DIR     run the smsdesk child with --cpu-prof, writing the .cpuprofile into DIR
+  --trace-sql       diagnosis: run smsdesk through bench/sql-trace-server.ts and print where PGlite time goes, by phase
+  --experiment X    with --trace-sql, change one thing to test an explanation (figures are then not smsdesk's):
+                    yield = yield to the event loop before each SQL statement; no-worker = ack path only, no routing;
+                    analyze = ANALYZE jobs every second; combine with commas (yield,analyze)`);
   process.exit(0);
 }
 
@@ -63,7 +71,17 @@ const CONCURRENCY = positiveInt('concurrency', flags.concurrency, 1);
 const CUSTOMERS = positiveInt('customers', flags.customers, 1);
 const WARMUP = positiveInt('warmup', flags.warmup, 0);
 const TIMEOUT_MS = positiveInt('timeout', flags.timeout, 1) * 1000;
+const POLL_MS = positiveInt('poll-ms', flags['poll-ms'], 1);
 const PROFILE_DIR = flags.profile ? resolve(flags.profile) : null;
+const EXPERIMENT = flags.experiment ?? null;
+const TRACE_SQL = flags['trace-sql'] === true || EXPERIMENT !== null;
+const EXPERIMENTS = new Set((EXPERIMENT ?? '').split(',').filter(Boolean));
+for (const e of EXPERIMENTS) {
+  if (!['yield', 'no-worker', 'analyze'].includes(e)) {
+    console.error(`bench:ingest: --experiment takes yield, no-worker and/or analyze (comma-separated), got "${e}"`);
+    process.exit(2);
+  }
+}
 const CPUS = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
 
 // ------------------------------------------------------------------------------------ child processes
@@ -426,7 +444,7 @@ interface Drain {
   timeline: { atMs: number; routed: number; ready: number; running: number }[];
 }
 
-/** Polls stats every 50 ms until `base + target` texts are routed or the timeout passes. */
+/** Polls stats every POLL_MS (50) until `base + target` texts are routed or the timeout passes. */
 async function waitRouted(server: ServerChild, token: string, base: number, target: number, startedAt: number, timeoutMs: number): Promise<Drain> {
   const timeline: Drain['timeline'] = [];
   let lastMark = -Infinity;
@@ -440,7 +458,7 @@ async function waitRouted(server: ServerChild, token: string, base: number, targ
     }
     if (routed >= target) return { routed, target, done: true, elapsedMs: now, last: s, timeline };
     if (now > timeoutMs) return { routed, target, done: false, elapsedMs: now, last: s, timeline };
-    await sleep(50);
+    await sleep(POLL_MS);
   }
 }
 
@@ -482,7 +500,18 @@ interface SmsdeskResult {
   rss: { sampledPeakMb: number; hwmMb: number };
   warnings: string[];
   startupMs: number;
+  sqlTrace: SqlTracePhase[] | null;
 }
+
+interface SqlTracePhase {
+  label: string;
+  wallMs: number;
+  eventLoopUtilization: number;
+  rows: { text: string; calls: number; ms: number; maxMs: number; syncMs: number }[];
+}
+
+/** How many texts the routing phase waits for: all acked ones, or none when the experiment runs no worker. */
+const routable = (acked: number) => (EXPERIMENTS.has('no-worker') ? 0 : acked);
 
 async function runSmsdesk(account: Account): Promise<SmsdeskResult> {
   const port = await freePort();
@@ -496,8 +525,21 @@ async function runSmsdesk(account: Account): Promise<SmsdeskResult> {
   // --cpu-prof is refused in NODE_OPTIONS, so it goes on the command line; the profile is written when the server exits.
   if (PROFILE_DIR) mkdirSync(PROFILE_DIR, { recursive: true });
   const nodeFlags = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+  const traceFile = TRACE_SQL ? `${dataDir}-trace.jsonl` : null;
+  if (traceFile) {
+    tempDirs.add(traceFile);
+    extra.SQL_TRACE_OUT = traceFile;
+    if (EXPERIMENT) extra.SQL_TRACE_EXPERIMENT = EXPERIMENT;
+  }
+  const [script, args] = TRACE_SQL ? ['bin/run-ts.js', ['bench/sql-trace-server.ts']] : ['bin/smsdesk.js', ['serve']];
   const t0 = performance.now();
-  const server = startChild('smsdesk', 'bin/smsdesk.js', ['serve'], childEnv(extra), port, nodeFlags);
+  const server = startChild('smsdesk', script, args, childEnv(extra), port, nodeFlags);
+  /** --trace-sql: closes the server's current accounting phase (the server appends it to traceFile). */
+  const phaseMark = async () => {
+    if (!traceFile || !alive(server)) return;
+    server.proc.kill('SIGUSR2');
+    await sleep(50);
+  };
   const rss = new RssSampler(server.pid);
   try {
     await waitFor(server, 'GET /healthz → 200', 60_000, async () => (await getJson(port, '/healthz', null)).status === 200);
@@ -509,26 +551,48 @@ async function runSmsdesk(account: Account): Promise<SmsdeskResult> {
     if (WARMUP) {
       const warm = prepare(account, port, WARMUP, CUSTOMERS, '646', 1_000_000);
       const ack = await fire(port, warm, CONCURRENCY);
-      const drain = await waitRouted(server, apiToken, base, ack.ok, ack.startedAt, TIMEOUT_MS);
+      const drain = await waitRouted(server, apiToken, base, routable(ack.ok), ack.startedAt, TIMEOUT_MS);
       if (!drain.done) throw new Error(`warm-up: only ${drain.routed} of ${ack.ok} texts routed within ${TIMEOUT_MS / 1000} s`);
       warmup = { ack, drain };
       base = drain.last.messages.routed;
     }
 
     const reqs = prepare(account, port, COUNT, CUSTOMERS, '415', 0);
+    await phaseMark(); // startup and warm-up
     const ack = await fire(port, reqs, CONCURRENCY);
+    await phaseMark(); // the firing phase
     const atLastAck = await stats(server, apiToken);
-    const drain = await waitRouted(server, apiToken, base, ack.ok, ack.startedAt, TIMEOUT_MS);
-    const result: SmsdeskResult = {
-      ack, warmup, routedAtLastAck: atLastAck.messages.routed - base, drain, rss: rss.stop(), warnings: server.warnings.slice(0, 20), startupMs,
+    const drain = await waitRouted(server, apiToken, base, routable(ack.ok), ack.startedAt, TIMEOUT_MS);
+    await phaseMark(); // routing what was left after the last ack
+    const rssPeak = rss.stop();
+    await stopChild(server, PROFILE_DIR ? 60_000 : 15_000);
+    const sqlTrace = traceFile ? readTrace(traceFile, ['startup + warm-up', 'firing (until the last ack)', 'draining (after the last ack)', 'shutdown']) : null;
+    return {
+      ack, warmup, routedAtLastAck: atLastAck.messages.routed - base, drain, rss: rssPeak, warnings: server.warnings.slice(0, 20), startupMs, sqlTrace,
     };
-    return result;
   } finally {
     rss.stop();
     await stopChild(server, PROFILE_DIR ? 60_000 : 15_000);
+    if (traceFile) {
+      rmSync(traceFile, { force: true });
+      tempDirs.delete(traceFile);
+    }
     rmSync(dataDir, { recursive: true, force: true });
     tempDirs.delete(dataDir);
   }
+}
+
+function readTrace(file: string, labels: string[]): SqlTracePhase[] {
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  return text.split('\n').filter(Boolean).map((line, i) => {
+    const phase = JSON.parse(line) as SqlTracePhase;
+    return { ...phase, label: labels[i] ?? phase.label };
+  });
 }
 
 // ------------------------------------------------------------------------------------------- report
@@ -545,9 +609,28 @@ function ackJson(r: FireResult) {
   };
 }
 
+function printTrace(phases: SqlTracePhase[]): void {
+  console.log('\n--trace-sql: time inside PGlite (wasm Postgres, on the server\'s event loop), by phase');
+  for (const p of phases) {
+    const inDb = p.rows.reduce((a, r) => a + r.ms + r.syncMs, 0);
+    console.log(
+      `\n${p.label}: ${(p.wallMs / 1000).toFixed(1)} s wall, event loop ${Math.round(p.eventLoopUtilization * 100)}% busy, ` +
+        `PGlite ${(inDb / 1000).toFixed(1)} s (${Math.round((100 * inDb) / Math.max(1, p.wallMs))}% of wall)`,
+    );
+    for (const r of p.rows.slice(0, 10)) {
+      if (r.ms + r.syncMs < 1) continue;
+      console.log(
+        `  ${(r.ms / 1000).toFixed(2).padStart(7)} s ${String(r.calls).padStart(7)} calls ${(r.ms / Math.max(1, r.calls)).toFixed(2).padStart(7)} ms avg ` +
+          `${r.maxMs.toFixed(0).padStart(5)} ms max  ${r.text.slice(0, 110)}`,
+      );
+    }
+  }
+}
+
 async function main(): Promise<void> {
   const account: Account = { sid: 'AC' + randomBytes(16).toString('hex'), token: randomBytes(16).toString('hex') };
   const header =
+    (EXPERIMENT ? `EXPERIMENT "${EXPERIMENT}" (a modified server: these are not smsdesk's figures)\n` : '') +
     `bench:ingest — ${int(COUNT)} signed webhooks, concurrency ${CONCURRENCY}, ${int(CUSTOMERS)} customers, ` +
     `embedded PGlite, ${CPUS} cores` + (WARMUP ? ` (after ${int(WARMUP)} warm-up webhooks)` : '');
   console.log(header);
@@ -593,6 +676,7 @@ async function main(): Promise<void> {
       `texts/s ≥ ${FLOORS.textsPerSec} ${mark(met.textsPerSec)}`,
   );
   if (PROFILE_DIR) console.log(`cpu profile of the smsdesk child written to ${PROFILE_DIR}`);
+  if (s.sqlTrace) printTrace(s.sqlTrace);
 
   const json = {
     benchmark: 'ingest',
@@ -602,7 +686,10 @@ async function main(): Promise<void> {
     cpus: CPUS,
     cpuModel: os.cpus()[0]?.model ?? null,
     totalMemoryMb: Math.round(os.totalmem() / 2 ** 20),
-    config: { count: COUNT, concurrency: CONCURRENCY, customers: CUSTOMERS, warmup: WARMUP, database: 'embedded PGlite', timeoutSeconds: TIMEOUT_MS / 1000 },
+    config: {
+      count: COUNT, concurrency: CONCURRENCY, customers: CUSTOMERS, warmup: WARMUP, database: 'embedded PGlite',
+      timeoutSeconds: TIMEOUT_MS / 1000, statsPollMs: POLL_MS,
+    },
     ceiling: { ...ackJson(ceiling.ack), peakRssMb: round(Math.max(ceiling.rss.sampledPeakMb, ceiling.rss.hwmMb), 1) },
     smsdesk: {
       startupSeconds: round(s.startupMs / 1000),
@@ -618,6 +705,7 @@ async function main(): Promise<void> {
         ? { ack: ackJson(s.warmup.ack), textsPerSec: Math.round(s.warmup.drain.routed / (s.warmup.drain.elapsedMs / 1000)) }
         : null,
       warnings: s.warnings,
+      ...(s.sqlTrace ? { sqlTrace: s.sqlTrace } : {}),
     },
     floors: {
       ackedPerSec: { floor: FLOORS.ackedPerSec, value: Math.round(s.ack.ackedPerSec), met: met.ackedPerSec },
@@ -625,6 +713,11 @@ async function main(): Promise<void> {
       textsPerSec: { floor: FLOORS.textsPerSec, value: Math.round(textsPerSec), met: met.textsPerSec },
     },
   };
+  // Diagnostic runs (profiled, traced, modified) would overwrite the real figures with slower or altered ones.
+  if (PROFILE_DIR || TRACE_SQL) {
+    console.log('(diagnostic run: bench/results/ingest.json left as it was)');
+    return;
+  }
   const out = join(BENCH_DIR, 'results', 'ingest.json');
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify(json, null, 2) + '\n');

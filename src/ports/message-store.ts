@@ -1,13 +1,17 @@
 import type { RoutingDecision } from '../domain/threading.ts';
 
 /** What the inbound pipeline stores about messages, media, blobs and ticket bindings. */
-export interface NewInboundMessage {
+/** An inbound text as Twilio described it; `contactKey` is the sender normalized (E.164 where possible). */
+export interface InboundText {
   sid: string;
   accountSid: string;
   from: string;
   to: string;
   contactKey: string;
   body: string;
+}
+
+export interface NewInboundMessage extends InboundText {
   params: Record<string, string>;
   media: { url: string; contentType: string | null }[];
 }
@@ -31,14 +35,8 @@ export interface BlobRecord {
   sha256: string;
 }
 
-export interface InboundForRouting {
+export interface InboundForRouting extends InboundText {
   id: number;
-  sid: string;
-  accountSid: string;
-  from: string;
-  to: string;
-  contactKey: string;
-  body: string;
   createdAt: Date;
   routedAt: Date | null;
   /** A decision recorded before the helpdesk write; a replay carries it out instead of deciding again. */
