@@ -1,4 +1,4 @@
-// npm run bench:ingest [-- --count 10000 --concurrency 32 --customers 500 --warmup 500 --timeout 120 --profile DIR --trace-sql]
+// npm run bench:ingest [-- --count 10000 --concurrency 32 …]   (npm run bench:ingest -- --help lists the options)
 //
 // Fires signed Twilio webhooks from this process at smsdesk running as a child process with its embedded default
 // (PGlite in a fresh DATA_DIR, real signature checking), and prints acked webhooks/s, ack latency p50/p99,
@@ -112,11 +112,11 @@ function cleanupSync(): void {
 }
 
 process.on('exit', cleanupSync);
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
   process.on(signal, () => {
     console.error(`\nbench:ingest: ${signal}, stopping the servers`);
     cleanupSync();
-    process.exit(130);
+    process.exit(code);
   });
 }
 
