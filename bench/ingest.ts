@@ -32,7 +32,7 @@ const { values: flags } = parseArgs({
     customers: { type: 'string', default: '500' },
     warmup: { type: 'string', default: '500' },
     timeout: { type: 'string', default: '120' },
-    'poll-ms': { type: 'string', default: '50' },
+    'poll-ms': { type: 'string', default: '250' },
     profile: { type: 'string' },
     'trace-sql': { type: 'boolean', default: false },
     experiment: { type: 'string' },
@@ -48,7 +48,7 @@ if (flags.help) {
   --customers K     distinct From numbers, round-robin (default 500)
   --warmup W        webhooks fired (and routed) before measuring, from other customers (default 500; 0 = none)
   --timeout S       seconds to wait for every text to be routed (default 120)
-  --poll-ms P       how often GET /api/v1/stats is polled after the last ack (default 50)
+  --poll-ms P       how often GET /api/v1/stats is polled after the last ack (default 250)
   --profile DIR     run the smsdesk child with --cpu-prof, writing the .cpuprofile into DIR
   --trace-sql       diagnosis: run smsdesk through bench/sql-trace-server.ts and print where PGlite time goes, by phase
   --experiment X    with --trace-sql, change one thing to test an explanation (figures are then not smsdesk's):

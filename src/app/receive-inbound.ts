@@ -22,12 +22,15 @@ export class ReceiveInbound {
   receive(msg: NewInboundMessage): Promise<{ duplicate: boolean }> {
     return new Promise((resolve, reject) => {
       this.pending.push({ msg, resolve, reject });
-      if (!this.writing) void this.drain();
+      if (!this.writing) {
+        this.writing = true;
+        // Let the requests already read from sockets join this batch before it is written.
+        setImmediate(() => void this.drain());
+      }
     });
   }
 
   private async drain(): Promise<void> {
-    this.writing = true;
     try {
       while (this.pending.length) {
         const batch = this.pending.splice(0, MAX_BATCH);

@@ -22,15 +22,15 @@ export class RouteInbound {
   ) {}
 
   async run(messageId: number): Promise<void> {
-    const msg = await this.store.loadForRouting(messageId);
+    const msg = await this.store.loadForRouting(messageId, this.helpdesk.name);
     if (!msg || msg.routedAt) return;
-    const contact = await this.contactFor(msg.contactKey);
+    const contactId = msg.knownContactId ?? (await this.contactFor(msg.contactKey)).id;
     let decision = msg.pendingDecision;
     if (!decision) {
       const settings = this.settings();
       decision = decideRouting({
         body: msg.body,
-        contactId: contact.id,
+        contactId,
         twilioNumber: msg.to,
         referenced: await this.referenced(msg.body, settings),
         recent: await this.recent(msg),
@@ -47,7 +47,7 @@ export class RouteInbound {
       const followUp = decision.followUpOf ? `<p>Follow-up to closed ticket #${decision.followUpOf}.</p>` : '';
       ({ id: ticketId } = await this.helpdesk.createTicket({
         idempotencyKey,
-        requesterId: contact.id,
+        requesterId: contactId,
         subject: subjectFor(msg.body, msg.from, msg.media.length),
         descriptionHtml: followUp + html,
         attachments,
@@ -66,10 +66,8 @@ export class RouteInbound {
     });
   }
 
-  /** Local link first (no helpdesk call for a returning customer), then the helpdesk, then create. */
+  /** A sender without a cached contact id: the helpdesk's contact by phone, else a new one; then cached. */
   private async contactFor(contactKey: string): Promise<HelpdeskContact> {
-    const known = await this.store.contactId(this.helpdesk.name, contactKey);
-    if (known !== null) return { id: known, name: '', phone: contactKey };
     const contact =
       (await this.helpdesk.findContactByPhone(contactKey)) ??
       (await this.helpdesk.createContact({ phone: contactKey, name: formatPhone(contactKey) }));
@@ -95,7 +93,7 @@ export class RouteInbound {
   }
 
   private async recent(msg: InboundForRouting): Promise<CandidateTicket | null> {
-    const link = await this.store.mostRecentLink(this.helpdesk.name, msg.contactKey, msg.to);
+    const link = msg.recentLink;
     if (!link) return null;
     const summary = await this.helpdesk.getTicketSummary(link.ticketId);
     if (!summary) return null;

@@ -42,6 +42,10 @@ export interface InboundForRouting extends InboundText {
   /** A decision recorded before the helpdesk write; a replay carries it out instead of deciding again. */
   pendingDecision: RoutingDecision | null;
   media: StoredMedia[];
+  /** The helpdesk contact id cached for this sender, if any. */
+  knownContactId: number | null;
+  /** The sender's most recently active ticket bound to this Twilio number, if any. */
+  recentLink: TicketLink | null;
 }
 
 export interface TicketLink {
@@ -55,10 +59,9 @@ export type Routing = RoutingDecision & { ticketId: number; decidedAt: string };
 export interface MessageStore {
   /** Inserts a batch in one statement; a SID already stored is not inserted again (reported as duplicate). */
   insertInbound(batch: NewInboundMessage[], queue: string): Promise<{ sid: string; id: number | null }[]>;
-  loadForRouting(messageId: number): Promise<InboundForRouting | null>;
-  contactId(helpdesk: string, contactKey: string): Promise<number | null>;
+  /** The message with everything routing needs from smsdesk's side, in one read. */
+  loadForRouting(messageId: number, helpdesk: string): Promise<InboundForRouting | null>;
   rememberContact(helpdesk: string, contactKey: string, contactId: number): Promise<void>;
-  mostRecentLink(helpdesk: string, contactKey: string, twilioNumber: string): Promise<TicketLink | null>;
   links(helpdesk: string, ticketIds: number[]): Promise<TicketLink[]>;
   saveBlob(blob: Omit<BlobRecord, 'id'>): Promise<BlobRecord>;
   markMediaStored(mediaId: number, blobId: number, contentType: string): Promise<void>;

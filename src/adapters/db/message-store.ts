@@ -15,6 +15,8 @@ interface RoutingRow {
   created_at: Date;
   routed_at: Date | null;
   routing: RoutingDecision | null;
+  contact_id: number | null;
+  link: { ticket_id: number; twilio_number: string; last_activity_at: string } | null;
   media: {
     id: number; idx: number; source_url: string; content_type: string | null; state: StoredMedia['state']; error: string | null;
     blob: { id: number; storage_key: string; filename: string; content_type: string; size: number; sha256: string } | null;
@@ -65,7 +67,7 @@ export class SqlMessageStore implements MessageStore {
     });
   }
 
-  async loadForRouting(messageId: number): Promise<InboundForRouting | null> {
+  async loadForRouting(messageId: number, helpdesk: string): Promise<InboundForRouting | null> {
     const rows = await this.sql.query<RoutingRow>(
       `SELECT m.id, m.sid, m.account_sid, m.from_number, m.to_number, m.contact_key, m.body, m.created_at, m.routed_at, m.routing,
               COALESCE((SELECT jsonb_agg(jsonb_build_object(
@@ -74,9 +76,14 @@ export class SqlMessageStore implements MessageStore {
                   'blob', CASE WHEN b.id IS NULL THEN NULL ELSE jsonb_build_object('id', b.id, 'storage_key', b.storage_key,
                           'filename', b.filename, 'content_type', b.content_type, 'size', b.size, 'sha256', b.sha256) END)
                   ORDER BY md.idx)
-                 FROM media md LEFT JOIN blobs b ON b.id = md.blob_id WHERE md.message_id = m.id), '[]') AS media
+                 FROM media md LEFT JOIN blobs b ON b.id = md.blob_id WHERE md.message_id = m.id), '[]') AS media,
+              (SELECT cl.contact_id FROM contact_links cl WHERE cl.helpdesk = $2 AND cl.contact_key = m.contact_key) AS contact_id,
+              (SELECT jsonb_build_object('ticket_id', tl.ticket_id, 'twilio_number', tl.twilio_number, 'last_activity_at', tl.last_activity_at)
+                 FROM ticket_links tl
+                WHERE tl.helpdesk = $2 AND tl.contact_key = m.contact_key AND tl.twilio_number = m.to_number
+                ORDER BY tl.last_activity_at DESC LIMIT 1) AS link
          FROM messages m WHERE m.id = $1`,
-      [messageId],
+      [messageId, helpdesk],
     );
     const r = rows[0];
     if (!r) return null;
@@ -87,13 +94,9 @@ export class SqlMessageStore implements MessageStore {
         id: m.id, idx: m.idx, sourceUrl: m.source_url, contentType: m.content_type, state: m.state, error: m.error,
         blob: m.blob ? toBlob(m.blob) : null,
       })),
+      knownContactId: r.contact_id,
+      recentLink: r.link ? toLink(r.link) : null,
     };
-  }
-
-  async contactId(helpdesk: string, contactKey: string): Promise<number | null> {
-    const rows = await this.sql.query<{ contact_id: number }>(
-      'SELECT contact_id FROM contact_links WHERE helpdesk = $1 AND contact_key = $2', [helpdesk, contactKey]);
-    return rows[0]?.contact_id ?? null;
   }
 
   async rememberContact(helpdesk: string, contactKey: string, contactId: number): Promise<void> {
@@ -102,16 +105,6 @@ export class SqlMessageStore implements MessageStore {
        ON CONFLICT (helpdesk, contact_key) DO UPDATE SET contact_id = EXCLUDED.contact_id`,
       [helpdesk, contactKey, contactId],
     );
-  }
-
-  async mostRecentLink(helpdesk: string, contactKey: string, twilioNumber: string): Promise<TicketLink | null> {
-    const rows = await this.sql.query<LinkRow>(
-      `SELECT ticket_id, twilio_number, last_activity_at FROM ticket_links
-        WHERE helpdesk = $1 AND contact_key = $2 AND twilio_number = $3
-        ORDER BY last_activity_at DESC LIMIT 1`,
-      [helpdesk, contactKey, twilioNumber],
-    );
-    return rows[0] ? toLink(rows[0]) : null;
   }
 
   async links(helpdesk: string, ticketIds: number[]): Promise<TicketLink[]> {
@@ -169,7 +162,7 @@ export class SqlMessageStore implements MessageStore {
 interface LinkRow {
   ticket_id: number;
   twilio_number: string;
-  last_activity_at: Date;
+  last_activity_at: Date | string;
 }
 
 const toLink = (r: LinkRow): TicketLink => ({ ticketId: r.ticket_id, twilioNumber: r.twilio_number, lastActivityAt: new Date(r.last_activity_at) });

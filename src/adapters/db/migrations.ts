@@ -33,6 +33,7 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
       CREATE INDEX messages_ticket ON messages (ticket_id, id);
       CREATE INDEX messages_contact ON messages (contact_key, id);
+      CREATE INDEX messages_unrouted ON messages (id) WHERE routed_at IS NULL AND direction = 'inbound';
 
       -- The durable queue. Rows are deleted when done; a job that keeps failing stays as 'failed'.
       CREATE TABLE jobs (
@@ -48,7 +49,7 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
         created_at timestamptz NOT NULL DEFAULT now()
       );
       CREATE INDEX jobs_pending ON jobs (queue, id) WHERE state <> 'failed';
-      CREATE INDEX jobs_key ON jobs (key, id) WHERE state <> 'failed';
+      CREATE INDEX jobs_key ON jobs (queue, key, id) WHERE state <> 'failed';
 
       CREATE TABLE blobs (
         id serial PRIMARY KEY,

@@ -1,6 +1,13 @@
 import { PGlite } from '@electric-sql/pglite';
 import type { Sql } from './sql.ts';
 
+/**
+ * PGlite executes a statement synchronously on this thread and resolves its promise at once, so a chain of
+ * awaited statements (a routing job) never lets the event loop read sockets: webhooks would wait for the
+ * whole chain. Yielding before each top-level statement lets pending requests in between.
+ */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 class PgliteSql implements Sql {
   readonly kind = 'pglite' as const;
   constructor(
@@ -10,6 +17,7 @@ class PgliteSql implements Sql {
   ) {}
 
   async query<T extends object>(text: string, params: readonly unknown[] = []): Promise<T[]> {
+    if (!this.tx) await yieldToEventLoop();
     const target = this.tx ?? this.db;
     const result = await target.query<T>(text, params as unknown[]);
     return result.rows;
@@ -21,6 +29,7 @@ class PgliteSql implements Sql {
 
   async transaction<R>(fn: (tx: Sql) => Promise<R>): Promise<R> {
     if (this.inTransaction) return fn(this);
+    await yieldToEventLoop();
     return this.db.transaction((tx) => fn(new PgliteSql(this.db, true, tx)));
   }
 

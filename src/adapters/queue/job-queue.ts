@@ -44,8 +44,10 @@ export class JobQueue {
           SELECT j.id FROM jobs j
            WHERE j.queue = $1 AND j.state <> 'failed' AND j.run_at <= now()
              AND (j.state = 'ready' OR j.locked_until < now())
-             AND NOT EXISTS (SELECT 1 FROM jobs e
-                              WHERE e.queue = j.queue AND e.key = j.key AND e.id < j.id AND e.state <> 'failed')
+             -- Only the oldest unfinished job of its key. A correlated min() over the (key, id) index, not
+             -- NOT EXISTS: the planner cannot turn it into a hash anti-join over the whole table, which is
+             -- what it picks for an un-analyzed table (PGlite has no autovacuum) and costs ~100x under a backlog.
+             AND j.id = (SELECT min(e.id) FROM jobs e WHERE e.queue = j.queue AND e.key = j.key AND e.state <> 'failed')
            ORDER BY j.id
            LIMIT $2
            FOR UPDATE SKIP LOCKED)

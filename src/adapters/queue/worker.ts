@@ -16,7 +16,7 @@ export interface WorkerOptions {
 }
 
 /**
- * Runs a queue's jobs with bounded concurrency. Completions are deleted in batches; claims are extended
+ * Runs a queue's jobs with bounded concurrency. Jobs are claimed and deleted in batches; claims are extended
  * while handlers run, so a slow media download is not mistaken for a crashed instance.
  */
 export class Worker<P> {
@@ -77,15 +77,17 @@ export class Worker<P> {
   private async run(): Promise<void> {
     let failures = 0;
     while (this.running) {
-      const free = this.options.concurrency - this.inFlight.size;
-      if (free <= 0) {
+      // Claim in batches: wait until at least half the slots are free, so one claim serves many jobs.
+      if (this.inFlight.size > this.options.concurrency / 2) {
         await Promise.race(this.inFlight.values());
         continue;
       }
       let claimed: Job<P>[] = [];
       try {
         this.woken = false;
-        claimed = await this.jobs.claim<P>(this.options.queue, free);
+        // Finished jobs still block their key until deleted: delete them right before claiming.
+        await this.flushCompleted();
+        claimed = await this.jobs.claim<P>(this.options.queue, this.options.concurrency - this.inFlight.size);
         failures = 0;
       } catch (err) {
         failures++;
@@ -116,9 +118,9 @@ export class Worker<P> {
     this.inFlight.set(job.id, tracked);
   }
 
-  private markCompleted(id: number): Promise<void> {
+  /** Deleted in a batch by the next claim (or by stop/idle), not one statement per job. */
+  private markCompleted(id: number): void {
     this.completed.push(id);
-    return this.flushCompleted();
   }
 
   /** Coalesces completions: while one DELETE runs, the next batch gathers. */
