@@ -29,6 +29,8 @@ export interface SmsdeskOptions {
   worker?: Partial<WorkerOptions>;
   media?: Partial<typeof DEFAULT_MEDIA_DOWNLOAD>;
   sandbox?: SandboxOptions;
+  /** How long close() lets requests in flight finish before dropping their connections. */
+  closeGraceMs?: number;
   /** false: accept webhooks but route nothing (tests of a crash between ack and routing). */
   startWorker?: boolean;
 }
@@ -80,7 +82,17 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
   const route = new RouteInbound(store, helpdesk, fetchMedia, () => config.threading, clock);
   const worker = new Worker<{ messageId: number }>(
     queue,
-    { queue: ROUTE_INBOUND_QUEUE, concurrency: 16, pollMs: 500, retryBaseMs: 1000, retryMaxMs: 5 * 60_000, ...opts.worker },
+    {
+      queue: ROUTE_INBOUND_QUEUE,
+      concurrency: 16,
+      // The embedded database is one connection on this thread: a few handlers keep media downloads
+      // overlapping without crowding out webhook acks. PostgreSQL has a pool to spread them over.
+      parallel: sql.kind === 'pglite' ? 4 : 10,
+      pollMs: 500,
+      retryBaseMs: 1000,
+      retryMaxMs: 5 * 60_000,
+      ...opts.worker,
+    },
     (job) => route.run(job.payload.messageId),
     logger,
   );
@@ -115,12 +127,26 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     worker,
     idle: () => worker.idle(),
     async close() {
-      await app.close();
+      await closeHttp(app, opts.closeGraceMs ?? 5_000);
       await worker.stop();
       await blobs.close?.();
       if (ownsSql) await sql.close();
     },
   };
+}
+
+/**
+ * Stops taking requests, lets those in flight finish, then drops whatever connections remain: a client
+ * holding a connection open must not keep the process alive. Dropping is safe: a webhook that was not
+ * answered is retried by Twilio and stored once.
+ */
+async function closeHttp(app: FastifyInstance, graceMs: number): Promise<void> {
+  const timer = setTimeout(() => app.server.closeAllConnections(), graceMs);
+  try {
+    await app.close();
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function createHelpdesk(config: Config, sql: Sql): Helpdesk {

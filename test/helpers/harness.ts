@@ -56,6 +56,7 @@ export async function startHarness(backend: Backend, opts: HarnessOptions = {}):
       sql: db.sql,
       logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
       media: { backoffMs: 5 },
+      closeGraceMs: 1000,
       worker: { pollMs: 50, retryBaseMs: 50, retryMaxMs: 500 },
       ...opts.smsdesk,
     });

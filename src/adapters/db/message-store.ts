@@ -16,7 +16,9 @@ interface RoutingRow {
   routed_at: Date | null;
   routing: RoutingDecision | null;
   contact_id: number | null;
-  link: { ticket_id: number; twilio_number: string; last_activity_at: string } | null;
+  link_ticket_id: number | null;
+  link_twilio_number: string | null;
+  link_last_activity_at: Date | null;
   media: {
     id: number; idx: number; source_url: string; content_type: string | null; state: StoredMedia['state']; error: string | null;
     blob: { id: number; storage_key: string; filename: string; content_type: string; size: number; sha256: string } | null;
@@ -70,19 +72,22 @@ export class SqlMessageStore implements MessageStore {
   async loadForRouting(messageId: number, helpdesk: string): Promise<InboundForRouting | null> {
     const rows = await this.sql.query<RoutingRow>(
       `SELECT m.id, m.sid, m.account_sid, m.from_number, m.to_number, m.contact_key, m.body, m.created_at, m.routed_at, m.routing,
+              CASE WHEN m.num_media = 0 THEN '[]'::jsonb ELSE
               COALESCE((SELECT jsonb_agg(jsonb_build_object(
                   'id', md.id, 'idx', md.idx, 'source_url', md.source_url, 'content_type', md.content_type,
                   'state', md.state, 'error', md.error,
                   'blob', CASE WHEN b.id IS NULL THEN NULL ELSE jsonb_build_object('id', b.id, 'storage_key', b.storage_key,
                           'filename', b.filename, 'content_type', b.content_type, 'size', b.size, 'sha256', b.sha256) END)
                   ORDER BY md.idx)
-                 FROM media md LEFT JOIN blobs b ON b.id = md.blob_id WHERE md.message_id = m.id), '[]') AS media,
-              (SELECT cl.contact_id FROM contact_links cl WHERE cl.helpdesk = $2 AND cl.contact_key = m.contact_key) AS contact_id,
-              (SELECT jsonb_build_object('ticket_id', tl.ticket_id, 'twilio_number', tl.twilio_number, 'last_activity_at', tl.last_activity_at)
-                 FROM ticket_links tl
-                WHERE tl.helpdesk = $2 AND tl.contact_key = m.contact_key AND tl.twilio_number = m.to_number
-                ORDER BY tl.last_activity_at DESC LIMIT 1) AS link
-         FROM messages m WHERE m.id = $1`,
+                 FROM media md LEFT JOIN blobs b ON b.id = md.blob_id WHERE md.message_id = m.id), '[]') END AS media,
+              cl.contact_id, tl.ticket_id AS link_ticket_id, tl.twilio_number AS link_twilio_number,
+              tl.last_activity_at AS link_last_activity_at
+         FROM messages m
+         LEFT JOIN contact_links cl ON cl.helpdesk = $2 AND cl.contact_key = m.contact_key
+         LEFT JOIN LATERAL (SELECT ticket_id, twilio_number, last_activity_at FROM ticket_links
+                             WHERE helpdesk = $2 AND contact_key = m.contact_key AND twilio_number = m.to_number
+                             ORDER BY last_activity_at DESC LIMIT 1) tl ON true
+        WHERE m.id = $1`,
       [messageId, helpdesk],
     );
     const r = rows[0];
@@ -95,7 +100,9 @@ export class SqlMessageStore implements MessageStore {
         blob: m.blob ? toBlob(m.blob) : null,
       })),
       knownContactId: r.contact_id,
-      recentLink: r.link ? toLink(r.link) : null,
+      recentLink: r.link_ticket_id === null
+        ? null
+        : toLink({ ticket_id: r.link_ticket_id, twilio_number: r.link_twilio_number!, last_activity_at: r.link_last_activity_at! }),
     };
   }
 
@@ -162,7 +169,7 @@ export class SqlMessageStore implements MessageStore {
 interface LinkRow {
   ticket_id: number;
   twilio_number: string;
-  last_activity_at: Date | string;
+  last_activity_at: Date;
 }
 
 const toLink = (r: LinkRow): TicketLink => ({ ticketId: r.ticket_id, twilioNumber: r.twilio_number, lastActivityAt: new Date(r.last_activity_at) });

@@ -1,5 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import type { Sql } from './sql.ts';
+import { PreparedStatements } from './pglite-statements.ts';
 
 /**
  * PGlite executes a statement synchronously on this thread and resolves its promise at once, so a chain of
@@ -13,13 +14,18 @@ class PgliteSql implements Sql {
   constructor(
     private readonly db: PGlite,
     private readonly inTransaction: boolean,
+    private readonly prepared: PreparedStatements,
     private readonly tx?: Pick<PGlite, 'query' | 'exec'>,
   ) {}
 
   async query<T extends object>(text: string, params: readonly unknown[] = []): Promise<T[]> {
     if (!this.tx) await yieldToEventLoop();
     const target = this.tx ?? this.db;
-    const result = await target.query<T>(text, params as unknown[]);
+    // Not inside a transaction: a PREPARE that fails there would abort the caller's transaction.
+    const execute = this.tx ? null : await this.prepared.executable(text, params, async (prepare) => {
+      await target.exec(prepare);
+    });
+    const result = execute ? await target.query<T>(execute) : await target.query<T>(text, params as unknown[]);
     return result.rows;
   }
 
@@ -30,7 +36,7 @@ class PgliteSql implements Sql {
   async transaction<R>(fn: (tx: Sql) => Promise<R>): Promise<R> {
     if (this.inTransaction) return fn(this);
     await yieldToEventLoop();
-    return this.db.transaction((tx) => fn(new PgliteSql(this.db, true, tx)));
+    return this.db.transaction((tx) => fn(new PgliteSql(this.db, true, this.prepared, tx)));
   }
 
   async close(): Promise<void> {
@@ -47,5 +53,5 @@ export interface PgliteOptions {
 
 export async function openPglite(opts: PgliteOptions = {}): Promise<{ sql: Sql; pglite: PGlite }> {
   const pglite = await PGlite.create({ dataDir: opts.dataDir, loadDataDir: opts.loadDataDir });
-  return { sql: new PgliteSql(pglite, false), pglite };
+  return { sql: new PgliteSql(pglite, false, new PreparedStatements()), pglite };
 }

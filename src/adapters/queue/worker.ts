@@ -7,7 +7,10 @@ export interface WorkerLogger {
 
 export interface WorkerOptions {
   queue: string;
+  /** Jobs claimed (and locked) at once: larger batches make the claim cheaper per job. */
   concurrency: number;
+  /** Handlers running at once, at most `concurrency`: the rest of a claimed batch waits its turn. */
+  parallel: number;
   /** How often to look for work that another instance enqueued (in-process enqueues wake the worker). */
   pollMs: number;
   /** Backoff before attempt n+1: base·2^(n-1), capped. */
@@ -27,6 +30,8 @@ export class Worker<P> {
   private loop: Promise<void> | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
   private completed: number[] = [];
+  private running_ = 0;
+  private readonly turns: (() => void)[] = [];
   private flushing: Promise<void> | null = null;
 
   constructor(
@@ -100,8 +105,23 @@ export class Worker<P> {
     }
   }
 
+  /** Waits for a free handler slot; slots are handed over in claim order. */
+  private async turn(): Promise<void> {
+    if (this.running_ < this.options.parallel) {
+      this.running_++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.turns.push(resolve));
+  }
+
+  private release(): void {
+    const next = this.turns.shift();
+    if (next) next();
+    else this.running_--;
+  }
+
   private dispatch(job: Job<P>): void {
-    const done = this.handler(job).then(
+    const done = this.turn().then(() => this.handler(job).finally(() => this.release())).then(
       () => this.markCompleted(job.id),
       async (err: unknown) => {
         const message = err instanceof Error ? err.message : String(err);

@@ -77,12 +77,13 @@ export class BuiltinHelpdesk implements Helpdesk {
       `WITH ins AS (
          INSERT INTO hd_tickets (subject, status, requester_id, description_html, follow_up_of, tags, source_key)
          VALUES ($1, 'open', $2, $3, $4, $5, $6) ON CONFLICT (source_key) DO NOTHING RETURNING id
-       ), att AS (
+       )${input.attachments.length ? `, att AS (
          INSERT INTO hd_attachments (ticket_id, note_id, blob_id, filename, content_type, size, sha256)
          SELECT ins.id, NULL, a.blob_id, a.filename, a.content_type, a.size, a.sha256 FROM ins CROSS JOIN ${attachmentRows(7)}
-       )
+       )` : ''}
        SELECT id FROM ins`,
-      [input.subject, input.requesterId, input.descriptionHtml, input.followUpOf ?? null, input.tags ?? [], input.idempotencyKey, attachmentsJson(input.attachments)],
+      [input.subject, input.requesterId, input.descriptionHtml, input.followUpOf ?? null, input.tags ?? [], input.idempotencyKey,
+        ...(input.attachments.length ? [attachmentsJson(input.attachments)] : [])],
     );
     return created[0] ?? this.bySourceKey('hd_tickets', input.idempotencyKey);
   }
@@ -93,14 +94,15 @@ export class BuiltinHelpdesk implements Helpdesk {
          INSERT INTO hd_notes (ticket_id, body_html, incoming, private, source_key)
          SELECT id, $2, $3, $4, $5 FROM hd_tickets WHERE id = $1
          ON CONFLICT (source_key) DO NOTHING RETURNING id, ticket_id
-       ), att AS (
+       )${input.attachments.length ? `, att AS (
          INSERT INTO hd_attachments (ticket_id, note_id, blob_id, filename, content_type, size, sha256)
          SELECT ins.ticket_id, ins.id, a.blob_id, a.filename, a.content_type, a.size, a.sha256 FROM ins CROSS JOIN ${attachmentRows(6)}
-       ), touch AS (
+       )` : ''}, touch AS (
          UPDATE hd_tickets SET updated_at = now() WHERE id IN (SELECT ticket_id FROM ins)
        )
        SELECT id FROM ins`,
-      [ticketId, input.bodyHtml, input.incoming, input.private, input.idempotencyKey, attachmentsJson(input.attachments)],
+      [ticketId, input.bodyHtml, input.incoming, input.private, input.idempotencyKey,
+        ...(input.attachments.length ? [attachmentsJson(input.attachments)] : [])],
     );
     if (created[0]) return created[0];
     if (!(await this.getTicketSummary(ticketId))) throw new Error(`ticket ${ticketId} does not exist`);
