@@ -1,4 +1,5 @@
 import type { Sql } from './sql.ts';
+import { lockKeysForEnqueue } from '../queue/job-queue.ts';
 import type { RoutingDecision } from '../../domain/threading.ts';
 import type {
   BlobRecord, InboundForRouting, MessageStore, NewInboundMessage, Routing, StoredMedia, TicketLink,
@@ -37,7 +38,8 @@ export class SqlMessageStore implements MessageStore {
     }));
     // Message, its media rows and its routing job commit together or not at all; jobs are enqueued in
     // arrival order so a burst from one customer is routed in the order Twilio delivered it.
-    const inserted = await this.sql.query<{ id: number; sid: string }>(
+    const keys = [...new Set(batch.map((m) => m.contactKey))];
+    const insert = (tx: Sql) => tx.query<{ id: number; sid: string }>(
       `WITH input AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
            ord int, sid text, account_sid text, from_number text, to_number text, contact_key text, body text,
@@ -61,6 +63,12 @@ export class SqlMessageStore implements MessageStore {
        SELECT id, sid FROM ins`,
       [JSON.stringify(input), queue],
     );
+    const inserted = this.sql.kind === 'postgres'
+      ? await this.sql.transaction(async (tx) => {
+          await lockKeysForEnqueue(tx, queue, keys);
+          return insert(tx);
+        })
+      : await insert(this.sql);
     const ids = new Map(inserted.map((r) => [r.sid, r.id]));
     return batch.map((m) => {
       const id = ids.get(m.sid) ?? null;

@@ -9,6 +9,12 @@ import type { Sql } from '../db/sql.ts';
  * without running two jobs of one key at once. A job that fails is retried later while still blocking its
  * key, which keeps per-key order across retries; after `maxAttempts` it is parked as 'failed' (kept for
  * inspection) and the key moves on.
+ *
+ * "Oldest" must mean the same to every instance: ids come from a sequence when a row is inserted, but rows
+ * become visible when they commit. On PostgreSQL, enqueuers therefore hold a transaction-scoped advisory
+ * lock per key (lockKeysForEnqueue), so two jobs of one key always commit in id order and a claim can never
+ * see the younger job without the older one. A claim is owned by its attempt number: completing, retrying or
+ * extending a job whose claim another instance has since taken over does nothing.
  */
 export interface Job<P = unknown> {
   id: number;
@@ -24,6 +30,23 @@ export interface QueueOptions {
   maxAttempts: number;
 }
 
+/** A claim is identified by the job and the attempt it was claimed for. */
+export type Claim = Pick<Job, 'id' | 'attempts'>;
+
+/**
+ * Inside the enqueuing transaction: serializes enqueuers of the same keys until commit (PostgreSQL; the
+ * embedded database has a single connection and commits in order anyway). Keys are locked in a fixed order so
+ * two batches never deadlock; a hash collision only serializes two unrelated keys a little.
+ */
+export async function lockKeysForEnqueue(tx: Sql, queue: string, keys: readonly string[]): Promise<void> {
+  if (tx.kind !== 'postgres' || !keys.length) return;
+  await tx.query(
+    `SELECT count(pg_advisory_xact_lock(h)) FROM (
+       SELECT DISTINCT hashtextextended($1 || ':' || k, 0) AS h FROM unnest($2::text[]) AS k ORDER BY 1) locks`,
+    [queue, keys],
+  );
+}
+
 const SLOW_CLAIM_MS = 5;
 const ANALYZE_EVERY_MS = 2_000;
 
@@ -34,10 +57,6 @@ export class JobQueue {
     private readonly sql: Sql,
     readonly options: QueueOptions = DEFAULT_QUEUE_OPTIONS,
   ) {}
-
-  async enqueue(tx: Sql, queue: string, key: string, payload: unknown): Promise<void> {
-    await tx.query('INSERT INTO jobs (queue, key, payload) VALUES ($1, $2, $3)', [queue, key, JSON.stringify(payload)]);
-  }
 
   async claim<P>(queue: string, limit: number): Promise<Job<P>[]> {
     const started = performance.now();
@@ -73,16 +92,22 @@ export class JobQueue {
     await this.sql.query('ANALYZE jobs');
   }
 
-  async complete(ids: readonly number[]): Promise<void> {
-    if (ids.length) await this.sql.query('DELETE FROM jobs WHERE id = ANY($1::int[])', [ids]);
+  async complete(claims: readonly Claim[]): Promise<void> {
+    if (!claims.length) return;
+    await this.sql.query(
+      'DELETE FROM jobs j USING unnest($1::int[], $2::int[]) AS c(id, attempts) WHERE j.id = c.id AND j.attempts = c.attempts',
+      [claims.map((c) => c.id), claims.map((c) => c.attempts)],
+    );
   }
 
   /** Keeps claims alive while their handlers still run. */
-  async extend(ids: readonly number[]): Promise<void> {
-    if (!ids.length) return;
+  async extend(claims: readonly Claim[]): Promise<void> {
+    if (!claims.length) return;
     await this.sql.query(
-      `UPDATE jobs SET locked_until = now() + make_interval(secs => $2) WHERE id = ANY($1::int[]) AND state = 'running'`,
-      [ids, this.options.lockSeconds],
+      `UPDATE jobs j SET locked_until = now() + make_interval(secs => $3)
+         FROM unnest($1::int[], $2::int[]) AS c(id, attempts)
+        WHERE j.id = c.id AND j.attempts = c.attempts AND j.state = 'running'`,
+      [claims.map((c) => c.id), claims.map((c) => c.attempts), this.options.lockSeconds],
     );
   }
 
@@ -91,8 +116,8 @@ export class JobQueue {
     const failed = job.attempts >= this.options.maxAttempts;
     await this.sql.query(
       `UPDATE jobs SET state = $2, run_at = now() + make_interval(secs => $3), locked_until = NULL, last_error = $4
-        WHERE id = $1`,
-      [job.id, failed ? 'failed' : 'ready', delayMs / 1000, error.slice(0, 2000)],
+        WHERE id = $1 AND attempts = $5`,
+      [job.id, failed ? 'failed' : 'ready', delayMs / 1000, error.slice(0, 2000), job.attempts],
     );
     return failed ? 'failed' : 'retry';
   }

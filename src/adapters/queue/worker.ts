@@ -1,4 +1,4 @@
-import type { Job, JobQueue } from './job-queue.ts';
+import type { Claim, Job, JobQueue } from './job-queue.ts';
 
 export interface WorkerLogger {
   warn(obj: object, msg: string): void;
@@ -24,12 +24,12 @@ export interface WorkerOptions {
  */
 export class Worker<P> {
   private running = false;
-  private readonly inFlight = new Map<number, Promise<void>>();
+  private readonly inFlight = new Map<number, { job: Claim; done: Promise<void> }>();
   private wakeUp: (() => void) | null = null;
   private woken = false;
   private loop: Promise<void> | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
-  private completed: number[] = [];
+  private completed: Claim[] = [];
   private running_ = 0;
   private readonly turns: (() => void)[] = [];
   private flushing: Promise<void> | null = null;
@@ -47,7 +47,7 @@ export class Worker<P> {
     this.loop = this.run();
     const every = Math.max(1000, (this.jobs.options.lockSeconds * 1000) / 3);
     this.heartbeat = setInterval(() => {
-      this.jobs.extend([...this.inFlight.keys()]).catch((err) => this.log.warn({ err }, 'could not extend job claims'));
+      this.jobs.extend([...this.inFlight.values()].map((f) => f.job)).catch((err) => this.log.warn({ err }, 'could not extend job claims'));
     }, every);
     this.heartbeat.unref();
   }
@@ -63,7 +63,7 @@ export class Worker<P> {
     this.running = false;
     this.wake();
     await this.loop;
-    await Promise.allSettled(this.inFlight.values());
+    await Promise.allSettled(this.pending());
     await this.flushCompleted();
     if (this.heartbeat) clearInterval(this.heartbeat);
   }
@@ -71,7 +71,7 @@ export class Worker<P> {
   /** Resolves once no job is in flight and a claim finds nothing (tests and benchmarks wait on it). */
   async idle(): Promise<void> {
     for (;;) {
-      await Promise.allSettled(this.inFlight.values());
+      await Promise.allSettled(this.pending());
       await this.flushCompleted();
       const pending = await this.jobs.counts();
       if (pending.ready === 0 && pending.running === 0 && this.inFlight.size === 0) return;
@@ -84,7 +84,7 @@ export class Worker<P> {
     while (this.running) {
       // Claim in batches: wait until at least half the slots are free, so one claim serves many jobs.
       if (this.inFlight.size > this.options.concurrency / 2) {
-        await Promise.race(this.inFlight.values());
+        await Promise.race(this.pending());
         continue;
       }
       let claimed: Job<P>[] = [];
@@ -122,7 +122,7 @@ export class Worker<P> {
 
   private dispatch(job: Job<P>): void {
     const done = this.turn().then(() => this.handler(job).finally(() => this.release())).then(
-      () => this.markCompleted(job.id),
+      () => this.markCompleted(job),
       async (err: unknown) => {
         const message = err instanceof Error ? err.message : String(err);
         const delay = Math.min(this.options.retryMaxMs, this.options.retryBaseMs * 2 ** (job.attempts - 1));
@@ -135,23 +135,27 @@ export class Worker<P> {
       this.inFlight.delete(job.id);
       this.wakeUp?.();
     });
-    this.inFlight.set(job.id, tracked);
+    this.inFlight.set(job.id, { job: { id: job.id, attempts: job.attempts }, done: tracked });
   }
 
   /** Deleted in a batch by the next claim (or by stop/idle), not one statement per job. */
-  private markCompleted(id: number): void {
-    this.completed.push(id);
+  private markCompleted(job: Claim): void {
+    this.completed.push({ id: job.id, attempts: job.attempts });
+  }
+
+  private pending(): Promise<void>[] {
+    return [...this.inFlight.values()].map((f) => f.done);
   }
 
   /** Coalesces completions: while one DELETE runs, the next batch gathers. */
   private async flushCompleted(): Promise<void> {
     while (this.flushing) await this.flushing;
     if (!this.completed.length) return;
-    const ids = this.completed;
+    const claims = this.completed;
     this.completed = [];
-    this.flushing = this.jobs.complete(ids).catch((err) => {
+    this.flushing = this.jobs.complete(claims).catch((err) => {
       // Not deleted means retried later; handlers are idempotent, so a replay does no harm.
-      this.log.warn({ err, count: ids.length }, 'could not mark jobs done; they will replay harmlessly');
+      this.log.warn({ err, count: claims.length }, 'could not mark jobs done; they will replay harmlessly');
     });
     try {
       await this.flushing;
