@@ -93,7 +93,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
       retryMaxMs: 5 * 60_000,
       ...opts.worker,
     },
-    (job) => route.run(job.payload.messageId),
+    (job) => route.run(job.payload.messageId, job.attempts),
     logger,
   );
   const receiveInbound = new ReceiveInbound(store, () => worker.wake());

@@ -10,8 +10,8 @@ export type DownloadMedia = (accountSid: string, url: string) => Promise<{ bytes
 
 /**
  * Brings a message's MMS media into the blob store. Idempotent: media already stored is not fetched again,
- * so a replayed job costs nothing. A file that cannot be had for good is marked missing and reported, so
- * the text still lands; a transient failure throws and the job retries later.
+ * so a replayed job costs nothing. A file that cannot be had for good (or still fails once the job gives up)
+ * is marked missing and reported, so the text still lands; a transient failure throws and the job retries.
  */
 export class FetchMedia {
   constructor(
@@ -20,7 +20,11 @@ export class FetchMedia {
     private readonly download: DownloadMedia,
   ) {}
 
-  async forMessage(msg: InboundForRouting): Promise<{ attachments: AttachmentInput[]; missing: MissingMedia[] }> {
+  /**
+   * `giveUp`: mark media that is still failing transiently as missing (the job's last media attempt);
+   * otherwise such a failure throws, and the job retries later with backoff.
+   */
+  async forMessage(msg: InboundForRouting, giveUp: boolean): Promise<{ attachments: AttachmentInput[]; missing: MissingMedia[] }> {
     const attachments: AttachmentInput[] = [];
     const missing: MissingMedia[] = [];
     for (const media of msg.media) {
@@ -44,7 +48,7 @@ export class FetchMedia {
           });
           await this.store.markMediaStored(media.id, blob.id, type);
         } catch (err) {
-          if (!(err instanceof MediaDownloadError) || !err.permanent) throw err;
+          if (!(err instanceof MediaDownloadError) || (!err.permanent && !giveUp)) throw err;
           await this.store.markMediaMissing(media.id, err.message);
           missing.push({ index: media.idx, contentType: media.contentType, reason: err.message });
           continue;

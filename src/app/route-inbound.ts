@@ -7,6 +7,13 @@ import { formatPhone } from '../domain/phone.ts';
 import type { FetchMedia } from './fetch-media.ts';
 
 /**
+ * Job attempts spent on media that keeps failing transiently (Twilio's 404 while it propagates, 5xx) before
+ * the text lands without it: with the queue's backoff about 40 s, during which this customer's later texts
+ * wait behind this one.
+ */
+export const MEDIA_ATTEMPTS = 6;
+
+/**
  * Puts one stored inbound text on the right ticket: contact → threading decision → media → helpdesk write →
  * binding. Every step is idempotent (helpdesk writes carry the message SID as their key), so a job replayed
  * after a crash anywhere finishes the work instead of doing it twice. Jobs of one customer never run
@@ -21,7 +28,8 @@ export class RouteInbound {
     private readonly clock: Clock,
   ) {}
 
-  async run(messageId: number): Promise<void> {
+  /** `attempt`: the job's attempt number (1 for the first run). */
+  async run(messageId: number, attempt = 1): Promise<void> {
     const msg = await this.store.loadForRouting(messageId, this.helpdesk.name);
     if (!msg || msg.routedAt) return;
     const contactId = msg.knownContactId ?? (await this.contactFor(msg.contactKey)).id;
@@ -35,11 +43,12 @@ export class RouteInbound {
         referenced: await this.referenced(msg.body, settings),
         recent: await this.recent(msg),
         settings,
-        now: this.clock.now(),
+        // Measured at arrival: a text that waited in a backlog or an outage is threaded as when it was sent.
+        now: msg.createdAt,
       });
       await this.store.recordDecision(msg.id, decision);
     }
-    const { attachments, missing } = await this.media.forMessage(msg);
+    const { attachments, missing } = await this.media.forMessage(msg, attempt >= MEDIA_ATTEMPTS);
     const html = incomingSmsHtml({ body: msg.body, from: msg.from, to: msg.to, missing });
     const idempotencyKey = `inbound:${msg.sid}`;
     let ticketId: number;

@@ -9,12 +9,12 @@ export class AppError extends Error {
     readonly kind: ErrorKind,
     readonly code: string,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = 'AppError';
   }
 }
 
 export const invalid = (code: string, message: string) => new AppError('invalid', code, message);
 export const notFound = (code: string, message: string) => new AppError('not_found', code, message);
-export const unavailable = (code: string, message: string) => new AppError('unavailable', code, message);

@@ -1,6 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { AppError, type ErrorKind } from '../domain/errors.ts';
-import { isUnavailable } from '../adapters/db/sql.ts';
 
 const STATUS: Record<ErrorKind, number> = {
   invalid: 400, unauthorized: 401, forbidden: 403, not_found: 404, conflict: 409, unavailable: 503,
@@ -13,10 +12,9 @@ export function sendError(reply: FastifyReply, status: number, code: string, mes
 /** The one place errors become HTTP: the contract's `{"error": {"code", "message"}}`, never a stack trace. */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | AppError | Error, request, reply) => {
-    if (err instanceof AppError) return sendError(reply, STATUS[err.kind], err.code, err.message);
-    if (isUnavailable(err)) {
-      request.log.warn({ err }, 'database unavailable');
-      return sendError(reply, 503, 'database_unavailable', 'The database is unavailable; retry shortly.');
+    if (err instanceof AppError) {
+      if (err.kind === 'unavailable') request.log.warn({ err }, `answering 503: ${err.message}`);
+      return sendError(reply, STATUS[err.kind], err.code, err.message);
     }
     const fe = err as FastifyError;
     if (fe.validation) return sendError(reply, 400, 'invalid_request', fe.message);

@@ -5,7 +5,6 @@ import { verifyTwilioSignature } from '../adapters/twilio/signature.ts';
 import { parseInboundWebhook, WebhookError } from '../adapters/twilio/inbound-webhook.ts';
 import type { ReceiveInbound } from '../app/receive-inbound.ts';
 import { senderKey } from '../domain/phone.ts';
-import { isUnavailable } from '../adapters/db/sql.ts';
 import { sendError } from './errors.ts';
 
 export interface TwilioWebhookOptions {
@@ -31,23 +30,19 @@ export async function twilioWebhooks(app: FastifyInstance, opts: TwilioWebhookOp
       request.log.warn({ verdict, accountSid: params.AccountSid }, 'refused Twilio webhook');
       return sendError(reply, 403, 'invalid_signature', signatureMessage(verdict));
     }
+    const clean = withoutNul(params);
     let webhook;
     try {
-      webhook = parseInboundWebhook(params);
+      webhook = parseInboundWebhook(clean);
     } catch (err) {
       if (err instanceof WebhookError) return sendError(reply, 400, 'malformed_webhook', err.message);
       throw err;
     }
-    try {
-      await opts.receiveInbound.receive({
-        sid: webhook.messageSid, accountSid: webhook.accountSid, from: webhook.from, to: webhook.to,
-        contactKey: senderKey(webhook.from), body: webhook.body, params, media: webhook.media,
-      });
-    } catch (err) {
-      if (!isUnavailable(err)) throw err;
-      request.log.warn({ err }, 'could not store webhook; asking Twilio to retry');
-      return sendError(reply, 503, 'database_unavailable', 'The message could not be stored; Twilio will retry.');
-    }
+    // A database that cannot be reached surfaces as a 503 from the error handler: Twilio retries.
+    await opts.receiveInbound.receive({
+      sid: webhook.messageSid, accountSid: webhook.accountSid, from: webhook.from, to: webhook.to,
+      contactKey: senderKey(webhook.from), body: webhook.body, params: clean, media: webhook.media,
+    });
     return reply.code(200).type('text/xml').send(EMPTY_TWIML);
   });
 }
@@ -69,6 +64,15 @@ function formParams(request: FastifyRequest): Record<string, string> | string {
     out[k] = v;
   }
   return out;
+}
+
+/**
+ * PostgreSQL text cannot hold NUL, so a text carrying one would fail every retry and be lost: after the
+ * signature (which covers the raw values) is checked, NUL becomes U+FFFD.
+ */
+function withoutNul(params: Record<string, string>): Record<string, string> {
+  if (!Object.values(params).some((v) => v.includes('\u0000'))) return params;
+  return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, v.replaceAll('\u0000', '\uFFFD')]));
 }
 
 function signatureMessage(verdict: string): string {

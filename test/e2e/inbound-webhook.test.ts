@@ -83,6 +83,15 @@ describe.each(backends)('inbound webhook on $name', (backend) => {
     expect((await stats()).messages.inbound).toBe(0);
   });
 
+  it('stores a text carrying a NUL byte (PostgreSQL cannot), replacing the NUL', async () => {
+    h = await startHarness(backend);
+    const res = await postSigned(webhookUrl(), smsParams({ Body: 'before\u0000after' }));
+    expect(res.status).toBe(200);
+    await h.idle();
+    const { body } = await h.api<{ messages: { body: string }[] }>('/api/v1/messages');
+    expect(body.messages.map((m) => m.body)).toEqual(['before\uFFFDafter']);
+  });
+
   it('answers 400 to a body that is not a form, and 413 to an absurdly large one', async () => {
     h = await startHarness(backend);
     const json = await fetch(webhookUrl(), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });

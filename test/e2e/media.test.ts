@@ -91,6 +91,18 @@ describe.each(backends)('MMS media on $name', (backend) => {
     expect(msg!.media.map((m) => m.state)).toEqual(['stored', 'missing']);
   });
 
+  it('keeps a file through an outage longer than one attempt: the job retries instead of giving up', async () => {
+    h = await startHarness(backend);
+    // Five failures outlast one job attempt (three downloads); the second attempt gets the file.
+    await h.text(CUSTOMER, NUMBER, 'slow to propagate', { media: [{ contentType: 'image/png', bytes: png, faults: { failFirst: 5, status: 503 } }] });
+    await h.idle();
+    const t = await onlyTicket();
+    expect(t.attachments.map((a) => a.sha256)).toEqual([sha(png)]);
+    expect(t.descriptionHtml).not.toContain('Missing attachment');
+    const attempts = await h.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM jobs');
+    expect(attempts[0]!.n).toBe(0);
+  });
+
   it('never sends credentials to a MediaUrl on another origin', async () => {
     const seen: IncomingHttpHeaders[] = [];
     const foreign = createServer((req, res) => {

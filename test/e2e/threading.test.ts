@@ -72,16 +72,35 @@ describe.each(backends)('threading on $name', (backend) => {
   });
 
   it('starts a new ticket once the window has passed, and when texting another number', async () => {
-    let offsetMs = 0;
-    h = await startHarness(backend, { env: { THREAD_WINDOW_MINUTES: '30' }, smsdesk: { clock: { now: () => new Date(Date.now() + offsetMs) } } });
+    h = await startHarness(backend, { env: { THREAD_WINDOW_MINUTES: '30' } });
     const first = await textAndRoute(CUSTOMER, NUMBER, 'first');
     const otherNumber = await textAndRoute(CUSTOMER, OTHER_NUMBER, 'to the other line');
     expect(otherNumber.ticketId).not.toBe(first.ticketId);
-    offsetMs = 31 * 60_000;
+    // 31 minutes pass: the ticket and its SMS binding age.
+    await h.sql.query(`UPDATE ticket_links SET last_activity_at = last_activity_at - interval '31 minutes'`);
+    await h.sql.query(`UPDATE hd_tickets SET updated_at = updated_at - interval '31 minutes'`);
     const late = await textAndRoute(CUSTOMER, NUMBER, 'much later');
     expect(late.routing.action).toBe('create');
-    expect(late.routing.reason).toMatch(/outside the 30 min window/);
+    expect(late.routing.reason).toMatch(/#\d+ last active 31 min ago, outside the 30 min window/);
     expect(late.ticketId).not.toBe(first.ticketId);
+  });
+
+  it('threads by when a text arrived, not by when it was routed', async () => {
+    h = await startHarness(backend, { env: { THREAD_WINDOW_MINUTES: '30' } });
+    const first = await textAndRoute(CUSTOMER, NUMBER, 'first');
+    await h.sql.query(`UPDATE ticket_links SET last_activity_at = last_activity_at - interval '20 minutes'`);
+    await h.sql.query(`UPDATE hd_tickets SET updated_at = updated_at - interval '20 minutes'`);
+    // Sent 20 minutes after the first text; routing then stalled for an hour (a backlog, an outage).
+    await h.smsdesk.worker.stop();
+    const res = await h.text(CUSTOMER, NUMBER, 'second, delayed');
+    await h.sql.query(`UPDATE ticket_links SET last_activity_at = last_activity_at - interval '60 minutes'`);
+    await h.sql.query(`UPDATE hd_tickets SET updated_at = updated_at - interval '60 minutes'`);
+    await h.sql.query(`UPDATE messages SET created_at = created_at - interval '60 minutes' WHERE sid = $1`, [res.messageSid]);
+    h.smsdesk.worker.start();
+    await h.idle();
+    const second = (await messages()).find((m) => m.sid === res.messageSid)!;
+    expect(second.routing).toMatchObject({ action: 'append', rule: 'window', ticketId: first.ticketId });
+    expect(second.routing.reason).toMatch(/last activity 20 min ago, window 30 min/);
   });
 
   it('lets the ticket-id pattern beat the window, and reopens a resolved ticket', async () => {

@@ -184,22 +184,22 @@ describe('downloadTwilioMedia: retries', () => {
     expect(seen.map((s) => s.server)).toEqual(['api', 'cdn', 'api', 'cdn']);
   });
 
-  it('500 forever gives up after the attempts, permanently', async () => {
+  it('500 forever stops after the attempts and reports it as transient, for the job to retry later', async () => {
     handlers.api = api((_req, res) => res.writeHead(500).end());
     const err = await downloadError(`${origin.api}/m`, opts({ attempts: 4, backoffMs: 5 }));
-    expect(err.permanent).toBe(true);
-    expect(err.message).toBe(`HTTP 500 from ${origin.api} (gave up after 4 attempts)`);
+    expect(err.permanent).toBe(false);
+    expect(err.message).toBe(`HTTP 500 from ${origin.api} (still failing after 4 attempts)`);
     expect(count('api')).toBe(4);
   });
 
-  it('a connection refused is retried, then given up', async () => {
+  it('a connection refused is retried, then reported as still failing', async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const err = await downloadError(`http://127.0.0.1:${port}/m`, opts({ attempts: 2 }));
-    expect(err.permanent).toBe(true);
-    expect(err.message).toBe('ECONNREFUSED (gave up after 2 attempts)');
+    expect(err.permanent).toBe(false);
+    expect(err.message).toBe('ECONNREFUSED (still failing after 2 attempts)');
   });
 
   it('a server that never answers times out', async () => {
@@ -207,8 +207,8 @@ describe('downloadTwilioMedia: retries', () => {
       /* never responds; afterAll closes the connection */
     };
     const err = await downloadError(`${origin.third}/m`, opts({ attempts: 2, timeoutMs: 50 }));
-    expect(err.permanent).toBe(true);
-    expect(err.message).toBe('timed out (gave up after 2 attempts)');
+    expect(err.permanent).toBe(false);
+    expect(err.message).toBe('timed out (still failing after 2 attempts)');
     expect(count('third')).toBe(2);
   });
 });

@@ -1,5 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
-import type { Sql } from './sql.ts';
+import { classifyDatabaseError, type Sql } from './sql.ts';
 import { PreparedStatements } from './pglite-statements.ts';
 
 /**
@@ -20,23 +20,28 @@ class PgliteSql implements Sql {
 
   async query<T extends object>(text: string, params: readonly unknown[] = []): Promise<T[]> {
     if (!this.tx) await yieldToEventLoop();
+    if (this.db.closed) classifyDatabaseError(new Error('PGlite is closed'));
     const target = this.tx ?? this.db;
     // Not inside a transaction: a PREPARE that fails there would abort the caller's transaction.
     const execute = this.tx ? null : await this.prepared.executable(text, params, async (prepare) => {
       await target.exec(prepare);
     });
-    const result = execute ? await target.query<T>(execute) : await target.query<T>(text, params as unknown[]);
-    return result.rows;
+    try {
+      const result = execute ? await target.query<T>(execute) : await target.query<T>(text, params as unknown[]);
+      return result.rows;
+    } catch (err) {
+      return classifyDatabaseError(err);
+    }
   }
 
   async exec(text: string): Promise<void> {
-    await (this.tx ?? this.db).exec(text);
+    await (this.tx ?? this.db).exec(text).catch(classifyDatabaseError);
   }
 
   async transaction<R>(fn: (tx: Sql) => Promise<R>): Promise<R> {
     if (this.inTransaction) return fn(this);
     await yieldToEventLoop();
-    return this.db.transaction((tx) => fn(new PgliteSql(this.db, true, this.prepared, tx)));
+    return this.db.transaction((tx) => fn(new PgliteSql(this.db, true, this.prepared, tx))).catch(classifyDatabaseError);
   }
 
   async close(): Promise<void> {

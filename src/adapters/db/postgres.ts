@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Sql } from './sql.ts';
+import { classifyDatabaseError, type Sql } from './sql.ts';
 
 type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
 
@@ -11,18 +11,22 @@ class PostgresSql implements Sql {
   ) {}
 
   async query<T extends object>(text: string, params: readonly unknown[] = []): Promise<T[]> {
-    const result = await (this.client ?? this.pool).query(text, params as unknown[]);
-    return result.rows as T[];
+    try {
+      const result = await (this.client ?? this.pool).query(text, params as unknown[]);
+      return result.rows as T[];
+    } catch (err) {
+      return classifyDatabaseError(err);
+    }
   }
 
   async exec(text: string): Promise<void> {
     // Without parameters node-postgres uses the simple protocol, which accepts several statements.
-    await (this.client ?? this.pool).query(text);
+    await (this.client ?? this.pool).query(text).catch(classifyDatabaseError);
   }
 
   async transaction<R>(fn: (tx: Sql) => Promise<R>): Promise<R> {
     if (this.client) return fn(this);
-    const client = await this.pool.connect();
+    const client = await this.pool.connect().catch(classifyDatabaseError);
     try {
       await client.query('BEGIN');
       const result = await fn(new PostgresSql(this.pool, client));

@@ -11,7 +11,7 @@ export interface MediaDownloadOptions {
   timeoutMs: number;
 }
 
-export const DEFAULT_MEDIA_DOWNLOAD = { maxBytes: 25 * 1024 * 1024, attempts: 5, backoffMs: 500, timeoutMs: 30_000 };
+export const DEFAULT_MEDIA_DOWNLOAD = { maxBytes: 25 * 1024 * 1024, attempts: 3, backoffMs: 500, timeoutMs: 30_000 };
 
 export class MediaDownloadError extends Error {
   constructor(
@@ -41,7 +41,8 @@ export async function downloadTwilioMedia(url: string, opts: MediaDownloadOption
       if (attempt < opts.attempts) await new Promise((r) => setTimeout(r, opts.backoffMs * 2 ** (attempt - 1)));
     }
   }
-  throw new MediaDownloadError(`${lastError?.message ?? 'failed'} (gave up after ${opts.attempts} attempts)`, true);
+  // Still transient: the caller decides whether to try again later or to give up.
+  throw new MediaDownloadError(`${lastError?.message ?? 'failed'} (still failing after ${opts.attempts} attempts)`, false);
 }
 
 async function downloadOnce(start: string, opts: MediaDownloadOptions): Promise<{ bytes: Buffer; contentType: string }> {
