@@ -6,6 +6,10 @@ import { generatedApiToken, generatedApiTokenPath, sandboxAccount } from './sand
 export async function serve(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
+  if (!config.publicUrl && !['127.0.0.1', 'localhost', '::1'].includes(config.host)) {
+    logger.warn(`PUBLIC_URL is unset, so Twilio signatures are checked against http://${config.host}:${config.port}: ` +
+      'set PUBLIC_URL to the exact URL Twilio calls (e.g. https://sms.example.com), or every webhook is refused with 403');
+  }
   let emulator: TwilioEmulator | null = null;
   if (config.twilio.sandbox) {
     // No Twilio credentials: run the built-in emulator and trust only its (generated) account.
@@ -21,7 +25,9 @@ export async function serve(): Promise<void> {
   const smsdesk = await startSmsdesk({
     config,
     logger,
-    sandbox: emulator ? { emulatorUrl: emulator.apiBaseUrl, accountSid: config.twilio.accounts[0]!.sid } : undefined,
+    sandbox: emulator
+      ? { emulatorUrl: emulator.apiBaseUrl, accountSid: config.twilio.accounts[0]!.sid, apiTokens: () => (config.apiToken ? [config.apiToken] : []) }
+      : undefined,
   });
   emulator?.setWebhookUrl(`${smsdesk.publicUrl}/webhooks/twilio/messages`);
   logger.info(

@@ -1,11 +1,20 @@
 import { readFileSync } from 'node:fs';
-import { extname } from 'node:path';
+import { existsSync } from 'node:fs';
+import { extname, resolve } from 'node:path';
+import { generatedApiTokenPath } from './sandbox-credentials.ts';
 import { parseArgs } from 'node:util';
 
 const TYPES: Record<string, string> = { '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.gif': 'image/gif', '.webp': 'image/webp', '.mp4': 'video/mp4', '.pdf': 'application/pdf', '.vcf': 'text/vcard', '.txt': 'text/plain' };
 
 const USAGE = `usage: smsdesk simulate --from <E.164> --to <E.164> [--media FILE]... [--url http://127.0.0.1:3000] "text"
 Texts a running smsdesk in sandbox mode as a customer would: the built-in Twilio emulator signs and posts the webhook.`;
+
+/** The same token the server accepts: SMSDESK_API_TOKEN, or the one it generated in DATA_DIR. */
+function apiToken(): string {
+  if (process.env.SMSDESK_API_TOKEN) return process.env.SMSDESK_API_TOKEN;
+  const file = generatedApiTokenPath(resolve(process.env.DATA_DIR || './data'));
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
+}
 
 export async function simulate(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -26,7 +35,7 @@ export async function simulate(argv: string[]): Promise<void> {
   try {
     res = await fetch(`${base}/sandbox/messages`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${apiToken()}` },
       body: JSON.stringify({ from: values.from, to: values.to, body: positionals.join(' '), media }),
     });
   } catch (err) {
@@ -34,6 +43,10 @@ export async function simulate(argv: string[]): Promise<void> {
     process.exit(1);
   }
   const text = await res.text();
+  if (res.status === 401) {
+    console.error('smsdesk refused the API token: run simulate with the same SMSDESK_API_TOKEN or DATA_DIR as the server');
+    process.exit(1);
+  }
   if (res.status === 404) {
     console.error(`${base} is not in sandbox mode (Twilio credentials are set), so it cannot simulate texts`);
     process.exit(1);

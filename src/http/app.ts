@@ -19,7 +19,6 @@ const QUIETER_THAN_WARN = new Set<string>(['error', 'fatal', 'silent']);
 export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: opts.logger,
-    trustProxy: true,
     bodyLimit: 1024 * 1024,
   });
   registerErrorHandling(app);

@@ -1,8 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { invalid } from '../domain/errors.ts';
+import { bearerAuth } from './auth.ts';
 
 export interface SandboxOptions {
+  apiTokens: () => readonly string[];
   /** The built-in Twilio emulator's API base URL. */
   emulatorUrl: string;
   accountSid: string;
@@ -20,6 +22,8 @@ const body = z.object({
  * signs and posts the webhook exactly as Twilio does. `npx smsdesk simulate` and the console use it.
  */
 export async function sandbox(app: FastifyInstance, opts: SandboxOptions): Promise<void> {
+  // Whoever can post here can text smsdesk as any number: the same bearer token as the API.
+  app.addHook('onRequest', bearerAuth(opts.apiTokens));
   app.post('/sandbox/messages', async (request, reply) => {
     const parsed = body.safeParse(request.body);
     if (!parsed.success) throw invalid('invalid_request', parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; '));

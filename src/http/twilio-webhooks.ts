@@ -21,6 +21,8 @@ export async function twilioWebhooks(app: FastifyInstance, opts: TwilioWebhookOp
   await app.register(formbody, { bodyLimit: 64 * 1024 });
 
   app.post('/webhooks/twilio/messages', async (request, reply) => {
+    // Unsigned requests are refused before their body is looked at.
+    if (!header(request, 'x-twilio-signature')) return sendError(reply, 403, 'invalid_signature', signatureMessage('missing'));
     const params = formParams(request);
     if (typeof params === 'string') return sendError(reply, 400, 'malformed_webhook', params);
     const verdict = verifyTwilioSignature(

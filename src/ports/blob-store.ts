@@ -6,7 +6,7 @@ export interface BlobStore {
   put(key: string, bytes: Buffer, contentType: string): Promise<void>;
   /** The bytes as a stream; throws BlobNotFoundError when absent. */
   get(key: string): Promise<Readable>;
-  /** Whether `key` is stored (used to skip refetching on replay). */
+  /** Whether `key` is stored. */
   has(key: string): Promise<boolean>;
   close?(): Promise<void>;
 }

@@ -20,6 +20,8 @@ export interface HarnessOptions {
   /** Reuse a database (restart tests); otherwise a fresh one from the backend. */
   db?: TestDatabase;
   smsdesk?: Partial<Omit<SmsdeskOptions, 'config' | 'sql'>>;
+  /** Serve the sandbox endpoints (POST /sandbox/messages) backed by this harness's emulator. */
+  sandbox?: boolean;
 }
 
 export interface Harness {
@@ -57,6 +59,7 @@ export async function startHarness(backend: Backend, opts: HarnessOptions = {}):
       logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
       media: { backoffMs: 5 },
       closeGraceMs: 1000,
+      sandbox: opts.sandbox ? { emulatorUrl: emulator.apiBaseUrl, accountSid: ACCOUNT.sid, apiTokens: () => [API_TOKEN] } : undefined,
       worker: { pollMs: 50, retryBaseMs: 50, retryMaxMs: 500 },
       ...opts.smsdesk,
     });

@@ -35,7 +35,7 @@ interface BlobMeta {
 }
 
 /**
- * Blobs as plain files under rootDir, e.g. `<rootDir>/media/2026/11/23/<sha256>`, so an operator can copy
+ * Blobs as plain files under rootDir, e.g. `<rootDir>/media/<MessageSid>/<index>`, so an operator can copy
  * or inspect them with ordinary tools.
  *
  * The content type lives in a sidecar `<file>.meta.json` rather than a header inside the blob file, to keep

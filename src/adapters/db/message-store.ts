@@ -1,8 +1,9 @@
 import type { Sql } from './sql.ts';
 import { lockKeysForEnqueue } from '../queue/job-queue.ts';
+import { MEDIA_JSON, toStoredMedia, type MediaRow } from './media-rows.ts';
 import type { RoutingDecision } from '../../domain/threading.ts';
 import type {
-  BlobRecord, InboundForRouting, MessageStore, NewInboundMessage, Routing, StoredMedia, TicketLink,
+  BlobRecord, InboundForRouting, MessageStore, NewInboundMessage, Routing, TicketLink,
 } from '../../ports/message-store.ts';
 
 interface RoutingRow {
@@ -20,10 +21,7 @@ interface RoutingRow {
   link_ticket_id: number | null;
   link_twilio_number: string | null;
   link_last_activity_at: Date | null;
-  media: {
-    id: number; idx: number; source_url: string; content_type: string | null; state: StoredMedia['state']; error: string | null;
-    blob: { id: number; storage_key: string; filename: string; content_type: string; size: number; sha256: string } | null;
-  }[];
+  media: MediaRow[];
 }
 
 export class SqlMessageStore implements MessageStore {
@@ -80,14 +78,7 @@ export class SqlMessageStore implements MessageStore {
   async loadForRouting(messageId: number, helpdesk: string): Promise<InboundForRouting | null> {
     const rows = await this.sql.query<RoutingRow>(
       `SELECT m.id, m.sid, m.account_sid, m.from_number, m.to_number, m.contact_key, m.body, m.created_at, m.routed_at, m.routing,
-              CASE WHEN m.num_media = 0 THEN '[]'::jsonb ELSE
-              COALESCE((SELECT jsonb_agg(jsonb_build_object(
-                  'id', md.id, 'idx', md.idx, 'source_url', md.source_url, 'content_type', md.content_type,
-                  'state', md.state, 'error', md.error,
-                  'blob', CASE WHEN b.id IS NULL THEN NULL ELSE jsonb_build_object('id', b.id, 'storage_key', b.storage_key,
-                          'filename', b.filename, 'content_type', b.content_type, 'size', b.size, 'sha256', b.sha256) END)
-                  ORDER BY md.idx)
-                 FROM media md LEFT JOIN blobs b ON b.id = md.blob_id WHERE md.message_id = m.id), '[]') END AS media,
+              ${MEDIA_JSON} AS media,
               cl.contact_id, tl.ticket_id AS link_ticket_id, tl.twilio_number AS link_twilio_number,
               tl.last_activity_at AS link_last_activity_at
          FROM messages m
@@ -103,10 +94,7 @@ export class SqlMessageStore implements MessageStore {
     return {
       id: r.id, sid: r.sid, accountSid: r.account_sid, from: r.from_number, to: r.to_number, contactKey: r.contact_key,
       body: r.body, createdAt: r.created_at, routedAt: r.routed_at, pendingDecision: r.routed_at ? null : r.routing,
-      media: r.media.map((m) => ({
-        id: m.id, idx: m.idx, sourceUrl: m.source_url, contentType: m.content_type, state: m.state, error: m.error,
-        blob: m.blob ? toBlob(m.blob) : null,
-      })),
+      media: r.media.map(toStoredMedia),
       knownContactId: r.contact_id,
       recentLink: r.link_ticket_id === null
         ? null
@@ -181,7 +169,3 @@ interface LinkRow {
 }
 
 const toLink = (r: LinkRow): TicketLink => ({ ticketId: r.ticket_id, twilioNumber: r.twilio_number, lastActivityAt: new Date(r.last_activity_at) });
-
-function toBlob(b: { id: number; storage_key: string; filename: string; content_type: string; size: number; sha256: string }): BlobRecord {
-  return { id: b.id, storageKey: b.storage_key, filename: b.filename, contentType: b.content_type, size: b.size, sha256: b.sha256 };
-}

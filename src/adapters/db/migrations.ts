@@ -33,7 +33,6 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
       CREATE INDEX messages_ticket ON messages (ticket_id, id);
       CREATE INDEX messages_contact ON messages (contact_key, id);
-      CREATE INDEX messages_unrouted ON messages (id) WHERE routed_at IS NULL AND direction = 'inbound';
 
       -- The durable queue. Rows are deleted when done; a job that keeps failing stays as 'failed'.
       CREATE TABLE jobs (

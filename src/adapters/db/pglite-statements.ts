@@ -12,25 +12,27 @@ import { prepareValue } from 'pg/lib/utils.js';
 const MAX_PREPARED = 256;
 
 export class PreparedStatements {
-  private readonly names = new Map<string, string | null>();
+  /** Statement text → its prepared name, or null for "run as it is"; a pending PREPARE is shared. */
+  private readonly names = new Map<string, Promise<string | null>>();
 
   /** The EXECUTE text for `text` with `params`, preparing it first if needed; null: run it as it is. */
   async executable(text: string, params: readonly unknown[], prepare: (sql: string) => Promise<void>): Promise<string | null> {
     if (params.length === 0) return null;
     const literals = toLiterals(params);
     if (!literals) return null;
-    let name = this.names.get(text);
-    if (name === undefined) {
+    let pending = this.names.get(text);
+    if (!pending) {
       if (this.names.size >= MAX_PREPARED) return null;
-      name = `smsdesk_s${this.names.size + 1}`;
-      try {
-        await prepare(`PREPARE ${name} AS ${text}`);
-      } catch {
+      const name = `smsdesk_s${this.names.size + 1}`;
+      // Reserved before the first await, so two first uses neither race for a name nor prepare twice.
+      pending = prepare(`PREPARE ${name} AS ${text}`).then(
+        () => name,
         // Some statements cannot be prepared (or their parameter types not inferred): run those as they are.
-        name = null;
-      }
-      this.names.set(text, name);
+        () => null,
+      );
+      this.names.set(text, pending);
     }
+    const name = await pending;
     return name === null ? null : `EXECUTE ${name}(${literals.join(', ')})`;
   }
 }

@@ -59,7 +59,7 @@ export function parseInboundWebhook(params: Record<string, string>): InboundWebh
       continue;
     }
     const type = params[`MediaContentType${i}`];
-    if (type !== undefined && (type.length > 255 || !/^[\w.+-]+\/[\w.+-]+/.test(type))) {
+    if (type !== undefined && (type.length > 255 || !/^[\w.+-]+\/[\w.+-]+(\s*;[^\r\n]*)?$/.test(type))) {
       problems.push(`MediaContentType${i} is not a media type`);
       continue;
     }

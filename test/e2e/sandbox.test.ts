@@ -1,0 +1,42 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { pgliteBackend } from '../helpers/databases.ts';
+import { API_TOKEN, CUSTOMER, NUMBER, startHarness, type Harness } from '../helpers/harness.ts';
+
+const run = promisify(execFile);
+
+describe('sandbox mode', () => {
+  let h: Harness;
+  afterEach(async () => h?.close());
+
+  it('texts smsdesk through the emulator, only for holders of the API token', async () => {
+    h = await startHarness(pgliteBackend, { sandbox: true });
+    const post = (token: string | null) =>
+      fetch(`${h.smsdesk.url}/sandbox/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify({ from: CUSTOMER, to: NUMBER, body: 'hello from the sandbox' }),
+      });
+    expect((await post(null)).status).toBe(401);
+    const ok = await post(API_TOKEN);
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ messageSid: expect.stringMatching(/^SM/), webhookStatus: 200 });
+    await h.idle();
+    const { body } = await h.api<{ tickets: { subject: string }[] }>('/api/v1/tickets');
+    expect(body.tickets.map((t) => t.subject)).toEqual(['hello from the sandbox']);
+  });
+
+  it('`smsdesk simulate` sends a text with media, as documented', async () => {
+    h = await startHarness(pgliteBackend, { sandbox: true });
+    const { stdout } = await run(
+      process.execPath,
+      ['bin/smsdesk.js', 'simulate', '--url', h.smsdesk.url, '--from', CUSTOMER, '--to', NUMBER, '--media', 'package.json', 'My order is late'],
+      { env: { ...process.env, SMSDESK_API_TOKEN: API_TOKEN } },
+    );
+    expect(stdout).toMatch(/^sent SM[0-9a-f]{32} from \+14155550100 to \+14155550199: webhook answered 200/);
+    await h.idle();
+    const { body } = await h.api<{ tickets: { subject: string; attachments: { contentType: string }[] }[] }>('/api/v1/tickets');
+    expect(body.tickets[0]).toMatchObject({ subject: 'My order is late', attachments: [{ contentType: 'application/octet-stream' }] });
+  });
+});
