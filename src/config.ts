@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { compileTicketIdPattern } from './domain/threading.ts';
+import { toE164 } from './domain/phone.ts';
 
 /**
  * Configuration from the environment, optionally completed by a JSON file (SMSDESK_CONFIG); the environment
@@ -25,6 +26,8 @@ export interface Config {
     sandbox: boolean;
     accounts: TwilioAccount[];
     apiBaseUrl: string;
+    /** Replies to a ticket bound to no number come from this one (TWILIO_DEFAULT_NUMBER). */
+    defaultNumber: string | null;
   };
   apiToken: string | null;
   threading: { windowMinutes: number; ticketIdPattern: RegExp | null };
@@ -127,6 +130,14 @@ function helpdeskUrl(src: Source, name: string, hint: string): string {
   return url;
 }
 
+function e164(src: Source, name: string): string | null {
+  const raw = src[name]?.trim();
+  if (!raw) return null;
+  const number = toE164(raw);
+  if (!number) throw new ConfigError(name, `must be a phone number in E.164 form such as +14155550199, got "${raw}"`);
+  return number;
+}
+
 function required(src: Source, name: string, why: string): string {
   const v = src[name];
   if (!v) throw new ConfigError(name, `is required ${why}`);
@@ -179,7 +190,7 @@ export function loadConfig(env: Source = process.env): Config {
     dataDir: resolve(src.DATA_DIR || './data'),
     databaseUrl,
     publicUrl,
-    twilio: { sandbox: accounts.length === 0, accounts, apiBaseUrl },
+    twilio: { sandbox: accounts.length === 0, accounts, apiBaseUrl, defaultNumber: e164(src, 'TWILIO_DEFAULT_NUMBER') },
     apiToken: src.SMSDESK_API_TOKEN?.trim() || null,
     threading: { windowMinutes: integer(src, 'THREAD_WINDOW_MINUTES', 60, 0, 525_600), ticketIdPattern },
     helpdesk: {

@@ -17,6 +17,11 @@ import { ReceiveInbound, ROUTE_INBOUND_QUEUE } from './app/receive-inbound.ts';
 import { RouteInbound } from './app/route-inbound.ts';
 import { FetchMedia } from './app/fetch-media.ts';
 import { buildHttpApp } from './http/app.ts';
+import { SqlOutboundStore } from './adapters/db/outbound-store.ts';
+import { TwilioMessaging } from './adapters/twilio/twilio-messaging.ts';
+import { DeliverMessage } from './app/deliver-message.ts';
+import { ApplyStatus } from './app/apply-status.ts';
+import { SendMessage, SEND_QUEUE } from './app/send-message.ts';
 import type { SandboxOptions } from './http/sandbox.ts';
 
 export interface SmsdeskOptions {
@@ -29,6 +34,8 @@ export interface SmsdeskOptions {
   worker?: Partial<WorkerOptions>;
   media?: Partial<typeof DEFAULT_MEDIA_DOWNLOAD>;
   sandbox?: SandboxOptions;
+  /** How long a call to Twilio's API may take before its outcome counts as unclear (default 15 s). */
+  twilioTimeoutMs?: number;
   /** How long close() lets requests in flight finish before dropping their connections. */
   closeGraceMs?: number;
   /** false: accept webhooks but route nothing (tests of a crash between ack and routing). */
@@ -41,7 +48,8 @@ export interface Smsdesk {
   app: FastifyInstance;
   sql: Sql;
   worker: Worker<{ messageId: number }>;
-  /** Resolves when every stored text has been routed (tests and benchmarks). */
+  sender: Worker<{ messageId: number }>;
+  /** Resolves when every stored text has been routed and every queued message handed to Twilio. */
   idle(): Promise<void>;
   close(): Promise<void>;
 }
@@ -98,15 +106,41 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
   );
   const receiveInbound = new ReceiveInbound(store, () => worker.wake());
 
+  const outbound = new SqlOutboundStore(sql);
+  const messaging = new TwilioMessaging(() => config.twilio.accounts, config.twilio.apiBaseUrl, opts.twilioTimeoutMs);
+  const deliver = new DeliverMessage(outbound, messaging, helpdesk, () => `${publicUrl}/webhooks/twilio/status`);
+  const sender = new Worker<{ messageId: number }>(
+    queue,
+    {
+      queue: SEND_QUEUE,
+      concurrency: 16,
+      // Sends wait on Twilio's API, not on the database: more of them may be in flight.
+      parallel: 8,
+      pollMs: 500,
+      retryBaseMs: 1000,
+      retryMaxMs: 5 * 60_000,
+      ...opts.worker,
+    },
+    (job) => deliver.run(job.payload.messageId),
+    logger,
+  );
+  const send = new SendMessage(outbound, store, helpdesk, {
+    accounts: () => config.twilio.accounts,
+    defaultNumber: config.twilio.defaultNumber,
+    mmsCapable: () => true,
+    onQueued: () => sender.wake(),
+  });
+
+  // Known once the server listens (PORT=0 picks a port); read through closures by the parts that need it.
   let publicUrl = config.publicUrl ?? '';
   const app = await buildHttpApp({
     logger,
     sql,
-    webhooks: { publicUrl: () => publicUrl, accounts: () => config.twilio.accounts, receiveInbound },
+    webhooks: { publicUrl: () => publicUrl, accounts: () => config.twilio.accounts, receiveInbound, applyStatus: new ApplyStatus(outbound, helpdesk) },
     api: {
       publicUrl: () => publicUrl,
       apiTokens: () => (config.apiToken ? [config.apiToken] : []),
-      helpdesk, store, queries: new MessageQueries(sql), blobs,
+      helpdesk, store, queries: new MessageQueries(sql), blobs, send,
     },
     sandbox: opts.sandbox ?? null,
   });
@@ -115,7 +149,10 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   if (!config.publicUrl) publicUrl = url;
-  if (opts.startWorker !== false) worker.start();
+  if (opts.startWorker !== false) {
+    worker.start();
+    sender.start();
+  }
 
   return {
     url,
@@ -125,10 +162,15 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     app,
     sql,
     worker,
-    idle: () => worker.idle(),
+    sender,
+    async idle() {
+      await worker.idle();
+      await sender.idle();
+    },
     async close() {
       await closeHttp(app, opts.closeGraceMs ?? 5_000);
       await worker.stop();
+      await sender.stop();
       await blobs.close?.();
       if (ownsSql) await sql.close();
     },

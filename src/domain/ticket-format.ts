@@ -56,3 +56,18 @@ export function attachmentFilename(messageSid: string, index: number, contentTyp
   const ext = EXTENSIONS[contentType.split(';')[0]!.trim().toLowerCase()] ?? 'bin';
   return `${messageSid}-${index + 1}.${ext}`;
 }
+
+/** The ticket note for an SMS smsdesk sent: what, from and to which number, and Twilio's SID. */
+export function outgoingSmsHtml(msg: { body: string; from: string; to: string; sid: string }): string {
+  const row = (label: string, value: string) => `<tr><th style="text-align:left;vertical-align:top">${label}</th><td>${value}</td></tr>`;
+  const body = msg.body ? escapeHtml(msg.body).replace(/\r?\n/g, '<br>') : '<i>(no text)</i>';
+  return `<h3>OUTGOING SMS: via Twilio</h3><table>${row('Body', body)}${row('From', escapeHtml(msg.from))}${row('To', escapeHtml(msg.to))}${row('Message SID', escapeHtml(msg.sid))}</table>`;
+}
+
+/** The private note for an SMS that could not be delivered: what happened and what to do about it. */
+export function deliveryProblemHtml(p: { to: string; status: string; errorCode: number | null; title: string; explanation: string; fix: string; moreInfo: string | null }): string {
+  const code = p.errorCode === null ? '' : ` (Twilio error ${p.errorCode})`;
+  const link = p.moreInfo ? ` <a href="${escapeHtml(p.moreInfo)}">${escapeHtml(p.moreInfo)}</a>` : '';
+  return `<p><b>SMS to ${escapeHtml(p.to)} ${escapeHtml(p.status)}${code}: ${escapeHtml(p.title)}.</b></p>` +
+    `<p>${escapeHtml(p.explanation)}</p><p>What to do: ${escapeHtml(p.fix)}${link}</p>`;
+}

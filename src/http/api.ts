@@ -9,8 +9,10 @@ import { invalid, notFound } from '../domain/errors.ts';
 import { toE164 } from '../domain/phone.ts';
 import { segmentInfo } from '../domain/segments.ts';
 import { bearerAuth } from './auth.ts';
+import type { SendMessage } from '../app/send-message.ts';
 
 export interface ApiOptions {
+  send: SendMessage;
   publicUrl: () => string;
   apiTokens: () => readonly string[];
   helpdesk: Helpdesk;
@@ -81,6 +83,17 @@ export async function api(app: FastifyInstance, opts: ApiOptions): Promise<void>
     await opts.helpdesk.setStatus(id, body.status);
     const ticket = await opts.helpdesk.getTicket(id);
     return (await ticketJson([ticket!]))[0];
+  });
+
+  app.post('/api/v1/tickets/:id/replies', async (request, reply) => {
+    const input = parse(
+      z.object({ body: z.string().default(''), mediaUrls: z.array(z.string()).optional(), from: z.string().optional() }),
+      request.body,
+      'body',
+    );
+    const id = await opts.send.reply(idParam(request), input);
+    const message = await opts.queries.byId(id);
+    return reply.code(202).send({ message: messageJson(message!) });
   });
 
   app.get('/api/v1/messages', async (request) => {

@@ -1,8 +1,9 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { TwilioAccount } from '../config.ts';
 import { verifyTwilioSignature } from '../adapters/twilio/signature.ts';
-import { parseInboundWebhook, WebhookError } from '../adapters/twilio/inbound-webhook.ts';
+import { parseInboundWebhook, parseStatusCallback, WebhookError } from '../adapters/twilio/inbound-webhook.ts';
+import type { ApplyStatus } from '../app/apply-status.ts';
 import type { ReceiveInbound } from '../app/receive-inbound.ts';
 import { senderKey } from '../domain/phone.ts';
 import { sendError } from './errors.ts';
@@ -11,27 +12,59 @@ export interface TwilioWebhookOptions {
   publicUrl: () => string;
   accounts: () => readonly TwilioAccount[];
   receiveInbound: ReceiveInbound;
+  applyStatus: ApplyStatus;
 }
 
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
 const MAX_FIELDS = 120;
 
-/** Twilio's "A message comes in" webhook: verify, validate, store durably, then acknowledge. */
+/**
+ * Twilio's webhooks: "A message comes in" (verify, validate, store durably, then acknowledge) and the status
+ * callback of messages smsdesk sent. Both are signed by the account the request names.
+ */
 export async function twilioWebhooks(app: FastifyInstance, opts: TwilioWebhookOptions): Promise<void> {
   await app.register(formbody, { bodyLimit: 64 * 1024 });
 
-  app.post('/webhooks/twilio/messages', async (request, reply) => {
+  /** The signed form, or null after answering 403/400. */
+  async function signedForm(request: FastifyRequest, reply: FastifyReply): Promise<Record<string, string> | null> {
     // Unsigned requests are refused before their body is looked at.
-    if (!header(request, 'x-twilio-signature')) return sendError(reply, 403, 'invalid_signature', signatureMessage('missing'));
+    if (!header(request, 'x-twilio-signature')) {
+      await sendError(reply, 403, 'invalid_signature', signatureMessage('missing'));
+      return null;
+    }
     const params = formParams(request);
-    if (typeof params === 'string') return sendError(reply, 400, 'malformed_webhook', params);
+    if (typeof params === 'string') {
+      await sendError(reply, 400, 'malformed_webhook', params);
+      return null;
+    }
     const verdict = verifyTwilioSignature(
       opts.accounts(), params.AccountSid, header(request, 'x-twilio-signature'), opts.publicUrl() + request.url, params,
     );
     if (verdict !== 'valid') {
       request.log.warn({ verdict, accountSid: params.AccountSid }, 'refused Twilio webhook');
-      return sendError(reply, 403, 'invalid_signature', signatureMessage(verdict));
+      await sendError(reply, 403, 'invalid_signature', signatureMessage(verdict));
+      return null;
     }
+    return params;
+  }
+
+  app.post('/webhooks/twilio/status', async (request, reply) => {
+    const params = await signedForm(request, reply);
+    if (!params) return reply;
+    let callback;
+    try {
+      callback = parseStatusCallback(params);
+    } catch (err) {
+      if (err instanceof WebhookError) return sendError(reply, 400, 'malformed_webhook', err.message);
+      throw err;
+    }
+    await opts.applyStatus.apply({ ...callback, at: new Date() });
+    return reply.code(200).type('text/xml').send(EMPTY_TWIML);
+  });
+
+  app.post('/webhooks/twilio/messages', async (request, reply) => {
+    const params = await signedForm(request, reply);
+    if (!params) return reply;
     const clean = withoutNul(params);
     let webhook;
     try {

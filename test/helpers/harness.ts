@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { loadConfig } from '../../src/config.ts';
 import { startSmsdesk, type Smsdesk, type SmsdeskOptions } from '../../src/smsdesk.ts';
-import { startTwilioEmulator, type TwilioEmulator, type InboundInput, type InboundResult } from '../../src/adapters/twilio/emulator/index.ts';
+import { startTwilioEmulator, type EmulatorOptions, type TwilioEmulator, type InboundInput, type InboundResult } from '../../src/adapters/twilio/emulator/index.ts';
 import type { Sql } from '../../src/adapters/db/sql.ts';
 import type { Backend, TestDatabase } from './databases.ts';
 
@@ -20,6 +20,8 @@ export interface HarnessOptions {
   /** Reuse a database (restart tests); otherwise a fresh one from the backend. */
   db?: TestDatabase;
   smsdesk?: Partial<Omit<SmsdeskOptions, 'config' | 'sql'>>;
+  /** Options for the Twilio emulator (delays, callback shuffling, …). */
+  emulator?: Partial<EmulatorOptions>;
   /** Serve the sandbox endpoints (POST /sandbox/messages) backed by this harness's emulator. */
   sandbox?: boolean;
 }
@@ -41,7 +43,7 @@ export interface Harness {
 export async function startHarness(backend: Backend, opts: HarnessOptions = {}): Promise<Harness> {
   const db = opts.db ?? (await backend.open());
   const dataDir = mkdtempSync(join(tmpdir(), 'smsdesk-test-'));
-  const emulator = await startTwilioEmulator({ accounts: [ACCOUNT] });
+  const emulator = await startTwilioEmulator({ accounts: [ACCOUNT], statusDelayMs: 5, ...opts.emulator });
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',

@@ -39,8 +39,11 @@ describe('loadConfig: defaults', () => {
   it('has no public URL until PUBLIC_URL is set', () => {
     expect(config.publicUrl).toBeNull();
   });
+  it('normalizes TWILIO_DEFAULT_NUMBER to E.164', () => {
+    expect(loadConfig({ TWILIO_DEFAULT_NUMBER: ' +1 415 555 0199 ' }).twilio.defaultNumber).toBe('+14155550199');
+  });
   it('runs in sandbox mode without Twilio credentials', () => {
-    expect(config.twilio).toEqual({ sandbox: true, accounts: [], apiBaseUrl: 'https://api.twilio.com' });
+    expect(config.twilio).toEqual({ sandbox: true, accounts: [], apiBaseUrl: 'https://api.twilio.com', defaultNumber: null });
   });
   it('threads with a 60 minute window and the #(\\d+) pattern', () => {
     expect(config.threading.windowMinutes).toBe(60);
@@ -153,6 +156,7 @@ describe('loadConfig: bad values throw a ConfigError naming the variable', () =>
       variable: 'TWILIO_ACCOUNT_SID',
       message: /must be an Account SID/,
     },
+    { name: 'TWILIO_DEFAULT_NUMBER not a number', env: { TWILIO_DEFAULT_NUMBER: 'main line' }, variable: 'TWILIO_DEFAULT_NUMBER', message: /E\.164/ },
     { name: 'TWILIO_API_BASE_URL not a URL', env: { TWILIO_API_BASE_URL: 'api.twilio.com' }, variable: 'TWILIO_API_BASE_URL', message: /must be an absolute URL/ },
     { name: 'THREAD_WINDOW_MINUTES=-1', env: { THREAD_WINDOW_MINUTES: '-1' }, variable: 'THREAD_WINDOW_MINUTES', message: /must be a whole number, got "-1"/ },
     { name: 'THREAD_WINDOW_MINUTES=1h', env: { THREAD_WINDOW_MINUTES: '1h' }, variable: 'THREAD_WINDOW_MINUTES', message: /must be a whole number/ },

@@ -4,7 +4,7 @@ import type { BlobRecord } from '../../ports/message-store.ts';
 
 export interface MessageView {
   id: number;
-  sid: string;
+  sid: string | null;
   direction: 'inbound' | 'outbound';
   from: string;
   to: string;
@@ -20,7 +20,7 @@ export interface MessageView {
 }
 
 interface Row {
-  id: number; sid: string; direction: 'inbound' | 'outbound'; from_number: string; to_number: string; body: string;
+  id: number; sid: string | null; direction: 'inbound' | 'outbound'; from_number: string; to_number: string; body: string;
   status: string; status_history: MessageView['statusHistory']; error_code: number | null; error_message: string | null;
   ticket_id: number | null; routing: unknown; created_at: Date;
   media: MediaRow[];
@@ -30,16 +30,21 @@ interface Row {
 export class MessageQueries {
   constructor(private readonly sql: Sql) {}
 
-  async list(filter: { ticketId?: number; contactKey?: string }, limit = 1000): Promise<MessageView[]> {
+  async byId(id: number): Promise<MessageView | null> {
+    return (await this.list({ id }, 1))[0] ?? null;
+  }
+
+  async list(filter: { id?: number; ticketId?: number; contactKey?: string }, limit = 1000): Promise<MessageView[]> {
     const rows = await this.sql.query<Row>(
       `SELECT m.id, m.sid, m.direction, m.from_number, m.to_number, m.body, m.status, m.status_history, m.error_code,
               m.error_message, m.ticket_id, m.routing, m.created_at,
               ${MEDIA_JSON} AS media
          FROM messages m
         WHERE ($1::int IS NULL OR m.ticket_id = $1) AND ($2::text IS NULL OR m.contact_key = $2)
+          AND ($4::int IS NULL OR m.id = $4)
         ORDER BY m.created_at, m.id
         LIMIT $3`,
-      [filter.ticketId ?? null, filter.contactKey ?? null, limit],
+      [filter.ticketId ?? null, filter.contactKey ?? null, limit, filter.id ?? null],
     );
     return rows.map((r) => ({
       id: r.id, sid: r.sid, direction: r.direction, from: r.from_number, to: r.to_number, body: r.body, status: r.status,

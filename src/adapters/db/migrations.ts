@@ -135,6 +135,21 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX hd_attachments_ticket ON hd_attachments (ticket_id);
     `,
   },
+  {
+    version: 2,
+    name: 'outbound messages',
+    sql: `
+      -- An outbound message exists before Twilio gives it a SID.
+      ALTER TABLE messages ALTER COLUMN sid DROP NOT NULL;
+      ALTER TABLE messages ADD COLUMN media_urls jsonb NOT NULL DEFAULT '[]';
+      -- Sending is recorded before the call to Twilio ('attempting'), so an unclear outcome (timeout, crash)
+      -- is reconciled against Twilio's message list before any second attempt.
+      ALTER TABLE messages ADD COLUMN send_state text
+        CHECK (send_state IN ('pending', 'attempting', 'accepted', 'rejected'));
+      ALTER TABLE messages ADD COLUMN send_attempts int NOT NULL DEFAULT 0;
+      ALTER TABLE messages ADD COLUMN attempt_started_at timestamptz;
+    `,
+  },
 ];
 
 export async function migrate(sql: Sql): Promise<number> {

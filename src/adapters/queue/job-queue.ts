@@ -131,8 +131,8 @@ export class JobQueue {
     return rows.length;
   }
 
-  async counts(): Promise<{ ready: number; running: number; failed: number }> {
-    const rows = await this.sql.query<{ state: string; n: number }>('SELECT state, count(*)::int AS n FROM jobs GROUP BY state');
+  async counts(queue: string): Promise<{ ready: number; running: number; failed: number }> {
+    const rows = await this.sql.query<{ state: string; n: number }>('SELECT state, count(*)::int AS n FROM jobs WHERE queue = $1 GROUP BY state', [queue]);
     const by = Object.fromEntries(rows.map((r) => [r.state, r.n]));
     return { ready: by.ready ?? 0, running: by.running ?? 0, failed: by.failed ?? 0 };
   }

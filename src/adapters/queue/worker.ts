@@ -73,7 +73,7 @@ export class Worker<P> {
     for (;;) {
       await Promise.allSettled(this.pending());
       await this.flushCompleted();
-      const pending = await this.jobs.counts();
+      const pending = await this.jobs.counts(this.options.queue);
       if (pending.ready === 0 && pending.running === 0 && this.inFlight.size === 0) return;
       await new Promise((r) => setTimeout(r, 20));
     }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MESSAGE_STATUSES, type Status } from '../../domain/message-status.ts';
 
 /** The parts of Twilio's inbound-message webhook smsdesk uses, validated; everything else is kept raw. */
 export interface InboundWebhook {
@@ -75,4 +76,19 @@ export function parseInboundWebhook(params: Record<string, string>): InboundWebh
     media,
     messagingServiceSid: p.MessagingServiceSid ?? null,
   };
+}
+
+const statusSchema = z.object({
+  MessageSid: sid('(SM|MM)'),
+  MessageStatus: z.enum(MESSAGE_STATUSES, { error: `must be one of ${MESSAGE_STATUSES.join(', ')}` }),
+  ErrorCode: z.string().regex(/^\d{1,6}$/, 'must be a number').transform(Number).optional(),
+});
+
+/** Twilio's status callback for a sent message: which message, its new status and any error code. */
+export function parseStatusCallback(params: Record<string, string>): { sid: string; status: Status; errorCode: number | null } {
+  const result = statusSchema.safeParse(params);
+  if (!result.success) {
+    throw new WebhookError(result.error.issues.map((i) => `${i.path.join('.') || 'form'} ${i.message}`).join('; '));
+  }
+  return { sid: result.data.MessageSid, status: result.data.MessageStatus, errorCode: result.data.ErrorCode ?? null };
 }

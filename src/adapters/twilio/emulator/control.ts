@@ -15,15 +15,24 @@ const inboundRequestSchema = z.object({
   media: z.array(z.object({ contentType: z.string().min(1), base64: z.string() })).optional(),
 });
 
-export type SendInbound = (input: InboundInput) => Promise<InboundResult>;
+export interface ControlContext {
+  sendInbound: (input: InboundInput) => Promise<InboundResult>;
+  /** Every message, inbound and outbound, with its status history. */
+  messages: () => unknown[];
+}
 
 /**
  * `/__emulator/*`: lets a developer (or the app's sandbox mode) inject an inbound message over
- * HTTP. Unauthenticated, which is acceptable only because the emulator listens on loopback.
+ * HTTP and see every message. Unauthenticated, which is acceptable only because the emulator
+ * listens on loopback.
  */
-export async function handleControlRoute(req: IncomingMessage, res: ServerResponse, pathname: string, sendInbound: SendInbound): Promise<void> {
+export async function handleControlRoute(req: IncomingMessage, res: ServerResponse, pathname: string, ctx: ControlContext): Promise<void> {
   if (pathname === '/__emulator/health' && req.method === 'GET') {
     sendJson(res, 200, { status: 'ok' });
+    return;
+  }
+  if (pathname === '/__emulator/messages' && req.method === 'GET') {
+    sendJson(res, 200, ctx.messages());
     return;
   }
   if (pathname !== '/__emulator/inbound' || req.method !== 'POST') {
@@ -38,7 +47,7 @@ export async function handleControlRoute(req: IncomingMessage, res: ServerRespon
     return;
   }
   try {
-    const result = await sendInbound({
+    const result = await ctx.sendInbound({
       ...parsed,
       media: parsed.media?.map((m) => ({ contentType: m.contentType, bytes: Buffer.from(m.base64, 'base64') })),
     });

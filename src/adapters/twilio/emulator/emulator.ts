@@ -1,11 +1,24 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { segmentInfo } from '../../../domain/segments.ts';
 import { handleControlRoute } from './control.ts';
 import { closeServer, listen, sendJson, sendTwilioNotFound } from './http-util.ts';
 import { EmulatorUsageError, inboundParams, postWebhook, type InboundInput, type InboundResult } from './inbound.ts';
 import { handleCdnRequest, handleMediaRoute, mediaPath, mediaSidOf, type MediaRouteContext } from './media.ts';
+import { handleMessagesRoute, messageViews, type EmulatorMessageView, type MessagesRouteContext } from './messages-api.ts';
+import {
+  DEFAULT_OUTBOUND_SETTINGS,
+  OutboundEngine,
+  type CreateFault,
+  type DeliveryOutcome,
+  type OutboundSettings,
+  type SentLogEntry,
+  type StatusCallbackLog,
+} from './outbound.ts';
+import { Scheduler } from './scheduler.ts';
+import { SenderRegistry, type SenderConfig } from './senders.ts';
 import { EmulatorStore, newSid, type MediaFaults, type StoredMessage } from './store.ts';
 
-export interface EmulatorOptions {
+export interface EmulatorOptions extends Partial<OutboundSettings> {
   /** Accepted accounts: basic auth user = sid, password = authToken; also the webhook signing keys. */
   accounts: { sid: string; authToken: string }[];
   /** Where inbound messages are POSTed (the "A message comes in" URL); can be set later. */
@@ -42,6 +55,27 @@ export interface TwilioEmulator {
   sendInbound(input: InboundInput): Promise<InboundResult>;
   /** `mediaSidOrUrl` is an `ME…` SID or a MediaUrl; `{}` clears the media's faults. */
   setMediaFaults(mediaSidOrUrl: string, faults: MediaFaults): void;
+
+  // Outbound Messages API (POST/GET …/Messages.json, GET/POST …/Messages/{Sid}.json).
+  /** One entry per message leaving its sender's queue (status → sending), oldest first: realized MPS. */
+  readonly sentLog: readonly SentLogEntry[];
+  /** Every status callback POSTed, in the order the answers came back. */
+  readonly statusCallbacks: readonly StatusCallbackLog[];
+  /** Every message, inbound and outbound, oldest first, with its status history (also `GET /__emulator/messages`). */
+  messages(): EmulatorMessageView[];
+  /**
+   * A sender's MPS and MMS capability; fields left out keep their value, `null` restores the
+   * defaults: 5–6 digit short codes 100 MPS, +1 toll-free (800/833/844/855/866/877/888) 3 MPS, other
+   * numbers 1 MPS; MMS-capable.
+   */
+  setSender(sender: string, config: Partial<SenderConfig> | null): void;
+  /** The From of messages that give only this MessagingServiceSid (default: none, `from` stays null). */
+  setMessagingServiceSender(serviceSid: string, from: string | null): void;
+  /** Messages created to `to` from now on end `undelivered`/`failed` with this ErrorCode; null: delivered again. */
+  setDeliveryOutcome(to: string, outcome: DeliveryOutcome | null): void;
+  /** The next `n` create requests fail with this answer, or (`hangMs`) create the message but answer late. Cumulative. */
+  failNextCreates(n: number, fault: CreateFault): void;
+  setOutboundOptions(settings: Partial<OutboundSettings>): void;
   close(): Promise<void>;
 }
 
@@ -52,6 +86,11 @@ export async function startTwilioEmulator(opts: EmulatorOptions): Promise<Twilio
   const host = opts.host ?? '127.0.0.1';
   const authTokens = new Map(opts.accounts.map((a) => [a.sid, a.authToken]));
   const store = new EmulatorStore();
+  const scheduler = new Scheduler();
+  const senders = new SenderRegistry();
+  const settings: OutboundSettings = { ...DEFAULT_OUTBOUND_SETTINGS };
+  applySettings(settings, opts);
+  const engine = new OutboundEngine(store, scheduler, senders, authTokens, settings);
   const apiRequests: ApiRequestLog[] = [];
   const cdnRequests: CdnRequestLog[] = [];
   let webhookUrl = opts.webhookUrl;
@@ -74,7 +113,7 @@ export async function startTwilioEmulator(opts: EmulatorOptions): Promise<Twilio
     const targetUrl = input.webhookUrl ?? webhookUrl;
     if (targetUrl === undefined) throw new EmulatorUsageError('no webhook URL: pass webhookUrl or call setWebhookUrl first');
 
-    const message = messageFor(accountSid, input.messageSid);
+    const message = messageFor(accountSid, input);
     if (input.media) {
       message.mediaSids = [];
       for (const item of input.media) {
@@ -101,23 +140,49 @@ export async function startTwilioEmulator(opts: EmulatorOptions): Promise<Twilio
   }
 
   /** A known SID is a Twilio retry: same message, same media unless new ones are given. */
-  function messageFor(accountSid: string, messageSid: string | undefined): StoredMessage {
-    const existing = messageSid === undefined ? undefined : store.messages.get(messageSid);
+  function messageFor(accountSid: string, input: InboundInput): StoredMessage {
+    const existing = input.messageSid === undefined ? undefined : store.messages.get(input.messageSid);
     if (existing) {
       if (existing.accountSid !== accountSid) throw new EmulatorUsageError(`message ${existing.sid} belongs to another account`);
       return existing;
     }
-    const message: StoredMessage = { sid: messageSid ?? newSid('SM'), accountSid, mediaSids: [], createdAt: new Date() };
+    const now = new Date();
+    const body = input.body ?? '';
+    const message: StoredMessage = {
+      sid: input.messageSid ?? newSid('SM'),
+      accountSid,
+      mediaSids: [],
+      createdAt: now,
+      direction: 'inbound',
+      from: input.from,
+      to: input.to,
+      body,
+      messagingServiceSid: null,
+      status: 'received',
+      history: [{ status: 'received', at: now, errorCode: null }],
+      updatedAt: now,
+      dateSent: now,
+      errorCode: null,
+      errorMessage: null,
+      numSegments: segmentInfo(body).segments,
+      mediaUrls: [],
+      statusCallback: null,
+    };
     store.messages.set(message.sid, message);
     return message;
   }
 
+  const messagesContext: MessagesRouteContext = { store, authTokens, engine, scheduler, concurrency: { active: 0 } };
+  const messages = (): EmulatorMessageView[] => messageViews(store, apiBaseUrl);
+
   const apiServer = createServer((req, res) => {
-    const pathname = pathnameOf(req);
+    const url = new URL(req.url ?? '/', 'http://emulator.invalid');
+    const pathname = url.pathname;
     apiRequests.push({ method: req.method ?? 'GET', path: req.url ?? '/', authorization: req.headers.authorization });
     guarded(res, async () => {
-      if (pathname.startsWith('/__emulator/')) await handleControlRoute(req, res, pathname, sendInbound);
-      else if (!handleMediaRoute(mediaContext, req, res, pathname)) sendTwilioNotFound(res, pathname);
+      if (pathname.startsWith('/__emulator/')) await handleControlRoute(req, res, pathname, { sendInbound, messages });
+      else if (handleMediaRoute(mediaContext, req, res, pathname)) return;
+      else if (!(await handleMessagesRoute(messagesContext, req, res, url))) sendTwilioNotFound(res, pathname);
     });
   });
   try {
@@ -139,10 +204,50 @@ export async function startTwilioEmulator(opts: EmulatorOptions): Promise<Twilio
     setMediaFaults(mediaSidOrUrl, faults) {
       store.setFaults(mediaSidOf(mediaSidOrUrl), faults);
     },
+    sentLog: engine.sentLog,
+    statusCallbacks: engine.callbackLog,
+    messages,
+    setSender(sender, config) {
+      senders.set(sender, config);
+    },
+    setMessagingServiceSender(serviceSid, from) {
+      engine.setMessagingServiceSender(serviceSid, from);
+    },
+    setDeliveryOutcome(to, outcome) {
+      engine.setDeliveryOutcome(to, outcome);
+    },
+    failNextCreates(n, fault) {
+      engine.failNextCreates(n, fault);
+    },
+    setOutboundOptions(partial) {
+      applySettings(settings, partial);
+    },
     async close() {
+      // First, so no timer fires and no status callback starts once closing has begun.
+      scheduler.close();
       await Promise.all([closeServer(apiServer), closeServer(cdnServer)]);
     },
   };
+}
+
+/** Copies the outbound settings present in `partial`, checked, into `settings`. */
+function applySettings(settings: OutboundSettings, partial: Partial<OutboundSettings>): void {
+  const nonNegative = (name: 'statusDelayMs' | 'requestLatencyMs'): void => {
+    const value = partial[name];
+    if (value === undefined) return;
+    if (!(Number.isFinite(value) && value >= 0)) throw new RangeError(`${name} must be a non-negative number, got ${value}`);
+    settings[name] = value;
+  };
+  nonNegative('statusDelayMs');
+  nonNegative('requestLatencyMs');
+  if (partial.maxConcurrentRequests !== undefined) {
+    if (!(Number.isInteger(partial.maxConcurrentRequests) && partial.maxConcurrentRequests >= 1)) {
+      throw new RangeError(`maxConcurrentRequests must be a positive integer, got ${partial.maxConcurrentRequests}`);
+    }
+    settings.maxConcurrentRequests = partial.maxConcurrentRequests;
+  }
+  if (partial.duplicateCallbacks !== undefined) settings.duplicateCallbacks = partial.duplicateCallbacks;
+  if (partial.shuffleCallbacks !== undefined) settings.shuffleCallbacks = partial.shuffleCallbacks;
 }
 
 function pathnameOf(req: IncomingMessage): string {
@@ -152,7 +257,7 @@ function pathnameOf(req: IncomingMessage): string {
 /** A bug in a handler answers 500 instead of leaving the client hanging. */
 function guarded(res: ServerResponse, handle: () => Promise<void>): void {
   handle().catch((err: unknown) => {
-    if (res.headersSent) res.destroy();
+    if (res.headersSent || res.destroyed) res.destroy();
     else sendJson(res, 500, { error: err instanceof Error ? err.message : String(err) });
   });
 }

@@ -79,3 +79,23 @@ export async function closeServer(server: Server): Promise<void> {
   server.closeAllConnections();
   await closed;
 }
+
+/**
+ * Basic auth must name a known account with its token and match the account in the path; Twilio
+ * answers 401 otherwise (see `sendUnauthorized`).
+ */
+export function isAuthorized(authTokens: ReadonlyMap<string, string>, authorization: string | undefined, pathAccountSid: string): boolean {
+  const credentials = parseBasicAuth(authorization);
+  if (!credentials) return false;
+  const expectedToken = authTokens.get(credentials.username);
+  return expectedToken !== undefined && expectedToken === credentials.password && credentials.username === pathAccountSid;
+}
+
+export function sendUnauthorized(res: ServerResponse): void {
+  sendTwilioError(res, 401, 20003, 'Authenticate', { 'WWW-Authenticate': 'Basic realm="Twilio API"' });
+}
+
+/** An `application/x-www-form-urlencoded` body, as the SDK sends it (repeated names kept). */
+export async function readForm(req: IncomingMessage, limitBytes: number): Promise<URLSearchParams> {
+  return new URLSearchParams((await readBody(req, limitBytes)).toString('utf8'));
+}

@@ -1,11 +1,15 @@
 /**
  * A stateful Twilio stand-in on loopback, modelled on GoAlert's mocktwilio: real HTTP, signed
- * webhooks, media behind basic auth that redirects to a separate CDN origin. Used by the tests and
- * by sandbox mode.
+ * webhooks, media behind basic auth that redirects to a separate CDN origin, and the outbound
+ * Messages API (create, fetch, list, cancel) with per-sender queues and signed status callbacks.
+ * Used by the tests and by sandbox mode.
  */
 export { startTwilioEmulator } from './emulator.ts';
 export type { ApiRequestLog, CdnRequestLog, EmulatorOptions, TwilioEmulator } from './emulator.ts';
 export { EmulatorUsageError } from './inbound.ts';
 export type { InboundInput, InboundMediaInput, InboundResult } from './inbound.ts';
+export type { EmulatorMessageView } from './messages-api.ts';
+export type { CreateFault, DeliveryOutcome, OutboundSettings, SentLogEntry, StatusCallbackLog } from './outbound.ts';
+export type { SenderConfig } from './senders.ts';
 export { twilioSignature } from './signature.ts';
-export type { MediaFaults } from './store.ts';
+export type { MediaFaults, MessageStatus } from './store.ts';

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parseBasicAuth, sendJson, sendTwilioError, sendTwilioNotFound, sendTwilioStatus } from './http-util.ts';
+import { isAuthorized, sendJson, sendTwilioError, sendTwilioNotFound, sendTwilioStatus, sendUnauthorized } from './http-util.ts';
 import type { EmulatorStore, StoredMedia, StoredMessage } from './store.ts';
 
 export interface MediaRouteContext {
@@ -67,17 +67,11 @@ function authorizedMessage(
   messageSid: string,
   pathname: string,
 ): StoredMessage | undefined {
-  const credentials = parseBasicAuth(req.headers.authorization);
-  const expectedToken = credentials ? ctx.authTokens.get(credentials.username) : undefined;
   const message = ctx.store.messages.get(messageSid);
   const authenticated =
-    credentials !== undefined &&
-    expectedToken !== undefined &&
-    expectedToken === credentials.password &&
-    credentials.username === pathAccountSid &&
-    (message === undefined || message.accountSid === credentials.username);
+    isAuthorized(ctx.authTokens, req.headers.authorization, pathAccountSid) && (message === undefined || message.accountSid === pathAccountSid);
   if (!authenticated) {
-    sendTwilioError(res, 401, 20003, 'Authenticate', { 'WWW-Authenticate': 'Basic realm="Twilio API"' });
+    sendUnauthorized(res);
     return undefined;
   }
   if (!message) sendTwilioNotFound(res, pathname);

@@ -14,11 +14,47 @@ export interface MediaFaults {
   permanent?: boolean;
 }
 
+/** Twilio's Message statuses (`scheduled`, `read`, ... exist too, but the emulator never produces them). */
+export type MessageStatus =
+  | 'accepted'
+  | 'queued'
+  | 'sending'
+  | 'sent'
+  | 'delivered'
+  | 'undelivered'
+  | 'failed'
+  | 'canceled'
+  | 'received';
+
+export interface StatusChange {
+  status: MessageStatus;
+  at: Date;
+  errorCode: number | null;
+}
+
 export interface StoredMessage {
   sid: string;
   accountSid: string;
+  /** Media the emulator holds bytes for (inbound); outbound MediaUrls are in `mediaUrls`. */
   mediaSids: string[];
   createdAt: Date;
+  direction: 'inbound' | 'outbound-api';
+  /** Null for an outbound message sent through a Messaging Service until a sender is picked. */
+  from: string | null;
+  to: string;
+  body: string;
+  messagingServiceSid: string | null;
+  status: MessageStatus;
+  history: StatusChange[];
+  updatedAt: Date;
+  /** Twilio's `date_sent`: when an outbound message left its sender's queue, once it is `sent`. */
+  dateSent: Date | null;
+  errorCode: number | null;
+  errorMessage: string | null;
+  numSegments: number;
+  /** Outbound only: the MediaUrl parameters as given. */
+  mediaUrls: string[];
+  statusCallback: string | null;
 }
 
 export interface StoredMedia {
@@ -31,7 +67,7 @@ export interface StoredMedia {
 }
 
 /** Twilio SIDs: a two-letter type prefix and 32 lowercase hex digits. */
-export function newSid(prefix: 'SM' | 'ME'): string {
+export function newSid(prefix: 'SM' | 'MM' | 'ME'): string {
   return prefix + randomBytes(16).toString('hex');
 }
 
@@ -43,6 +79,7 @@ interface ActiveFault {
 
 /** Messages and media, kept in memory for the emulator's lifetime. */
 export class EmulatorStore {
+  /** In creation order (a Map keeps insertion order), which the Messages list relies on. */
   readonly messages = new Map<string, StoredMessage>();
   readonly media = new Map<string, StoredMedia>();
   private readonly faults = new Map<string, ActiveFault>();

@@ -1,0 +1,117 @@
+import type { Sql } from './sql.ts';
+import { lockKeysForEnqueue } from '../queue/job-queue.ts';
+import type { Status } from '../../domain/message-status.ts';
+import type { NewOutboundMessage, OutboundForSending, OutboundStore, StatusEntry } from '../../ports/outbound-store.ts';
+
+interface Row {
+  id: number;
+  sid: string | null;
+  account_sid: string;
+  from_number: string;
+  to_number: string;
+  body: string;
+  media_urls: string[];
+  ticket_id: number | null;
+  send_state: OutboundForSending['sendState'];
+  attempt_started_at: Date | null;
+}
+
+export class SqlOutboundStore implements OutboundStore {
+  constructor(private readonly sql: Sql) {}
+
+  async create(m: NewOutboundMessage, queue: string, key: string): Promise<number> {
+    const insert = (tx: Sql) => tx.query<{ id: number }>(
+      `WITH ins AS (
+         INSERT INTO messages (account_sid, direction, from_number, to_number, contact_key, body, num_media, params, status,
+                               status_history, encoding, segments, ticket_id, media_urls, send_state)
+         VALUES ($1, 'outbound', $2, $3, $3, $4, $5, '{}'::jsonb, 'queued',
+                 jsonb_build_array(jsonb_build_object('status', 'queued', 'at', now(), 'errorCode', NULL)),
+                 $6, $7, $8, $9::jsonb, 'pending')
+         RETURNING id
+       ), job AS (
+         INSERT INTO jobs (queue, key, payload) SELECT $10, $11, jsonb_build_object('messageId', id) FROM ins
+       )
+       SELECT id FROM ins`,
+      [m.accountSid, m.from, m.to, m.body, m.mediaUrls.length, m.encoding, m.segments, m.ticketId, JSON.stringify(m.mediaUrls), queue, key],
+    );
+    const rows = this.sql.kind === 'postgres'
+      ? await this.sql.transaction(async (tx) => {
+          await lockKeysForEnqueue(tx, queue, [key]);
+          return insert(tx);
+        })
+      : await insert(this.sql);
+    return rows[0]!.id;
+  }
+
+  async loadForSending(id: number): Promise<OutboundForSending | null> {
+    const rows = await this.sql.query<Row>(
+      `SELECT id, sid, account_sid, from_number, to_number, body, media_urls, ticket_id, send_state, attempt_started_at
+         FROM messages WHERE id = $1 AND direction = 'outbound'`,
+      [id],
+    );
+    const r = rows[0];
+    if (!r) return null;
+    return {
+      id: r.id, sid: r.sid, accountSid: r.account_sid, from: r.from_number, to: r.to_number, body: r.body,
+      mediaUrls: r.media_urls, ticketId: r.ticket_id, sendState: r.send_state, attemptStartedAt: r.attempt_started_at,
+    };
+  }
+
+  async markAttempting(id: number): Promise<Date> {
+    const rows = await this.sql.query<{ at: Date }>(
+      `UPDATE messages SET send_state = 'attempting', send_attempts = send_attempts + 1, attempt_started_at = now()
+        WHERE id = $1 RETURNING attempt_started_at AS at`,
+      [id],
+    );
+    return rows[0]!.at;
+  }
+
+  async markAccepted(id: number, sid: string): Promise<void> {
+    await this.sql.query(`UPDATE messages SET send_state = 'accepted', sid = $2 WHERE id = $1`, [id, sid]);
+  }
+
+  async markRejected(id: number, code: number | null, message: string): Promise<void> {
+    await this.sql.query(
+      `UPDATE messages SET send_state = 'rejected', status = 'failed', error_code = $2, error_message = $3,
+              status_history = status_history || jsonb_build_array(jsonb_build_object('status', 'failed', 'at', now(), 'errorCode', $2::int))
+        WHERE id = $1`,
+      [id, code, message],
+    );
+  }
+
+  async markPending(id: number): Promise<void> {
+    await this.sql.query(`UPDATE messages SET send_state = 'pending' WHERE id = $1`, [id]);
+  }
+
+  async updateStatus(
+    sid: string,
+    compute: (current: { status: Status; history: StatusEntry[] }) => { status: Status; history: StatusEntry[] },
+    errorCode: number | null,
+    errorMessage: string | null,
+  ): Promise<{ id: number; ticketId: number | null; to: string; before: Status; status: Status } | null> {
+    return this.sql.transaction(async (tx) => {
+      const rows = await tx.query<{ id: number; status: Status; status_history: StatusEntry[]; ticket_id: number | null; to_number: string }>(
+        'SELECT id, status, status_history, ticket_id, to_number FROM messages WHERE sid = $1 FOR UPDATE',
+        [sid],
+      );
+      const row = rows[0];
+      if (!row) return null;
+      const next = compute({ status: row.status, history: row.status_history });
+      await tx.query(
+        `UPDATE messages SET status = $2, status_history = $3::jsonb,
+                error_code = COALESCE($4, error_code), error_message = COALESCE($5, error_message)
+          WHERE id = $1`,
+        [row.id, next.status, JSON.stringify(next.history), errorCode, errorMessage],
+      );
+      return { id: row.id, ticketId: row.ticket_id, to: row.to_number, before: row.status, status: next.status };
+    });
+  }
+
+  async accountForNumber(number: string): Promise<string | null> {
+    const rows = await this.sql.query<{ account_sid: string }>(
+      `SELECT account_sid FROM messages WHERE direction = 'inbound' AND to_number = $1 ORDER BY id DESC LIMIT 1`,
+      [number],
+    );
+    return rows[0]?.account_sid ?? null;
+  }
+}

@@ -1,0 +1,318 @@
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import { isAuthorized, readForm, sendJson, sendTwilioError, sendTwilioNotFound, sendUnauthorized } from './http-util.ts';
+import { mediaPath } from './media.ts';
+import type { OutboundEngine, TwilioApiError } from './outbound.ts';
+import type { Scheduler } from './scheduler.ts';
+import type { EmulatorStore, MessageStatus, StoredMessage } from './store.ts';
+
+export interface MessagesRouteContext {
+  store: EmulatorStore;
+  /** Account SID → auth token. */
+  authTokens: ReadonlyMap<string, string>;
+  engine: OutboundEngine;
+  scheduler: Scheduler;
+  /** Create requests being handled right now, for `maxConcurrentRequests`. */
+  concurrency: { active: number };
+}
+
+const MESSAGES_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/;
+const MESSAGE_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\/([^/]+)\.json$/;
+const FORM_LIMIT_BYTES = 1024 * 1024;
+const DEFAULT_PAGE_SIZE = 50;
+const MAX_PAGE_SIZE = 1000;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Twilio's REST dates: RFC 2822 with a numeric zone. */
+export function rfc2822(date: Date): string {
+  return date.toUTCString().replace('GMT', '+0000');
+}
+
+function messageUri(message: StoredMessage): string {
+  return `/2010-04-01/Accounts/${message.accountSid}/Messages/${message.sid}.json`;
+}
+
+/** The Message resource as the 2010-04-01 API renders it. */
+export function messageResource(message: StoredMessage): Record<string, unknown> {
+  const numMedia = message.direction === 'inbound' ? message.mediaSids.length : message.mediaUrls.length;
+  return {
+    account_sid: message.accountSid,
+    api_version: '2010-04-01',
+    body: message.body,
+    date_created: rfc2822(message.createdAt),
+    date_sent: message.dateSent ? rfc2822(message.dateSent) : null,
+    date_updated: rfc2822(message.updatedAt),
+    direction: message.direction,
+    error_code: message.errorCode,
+    error_message: message.errorMessage,
+    from: message.from,
+    messaging_service_sid: message.messagingServiceSid,
+    num_media: String(numMedia),
+    num_segments: String(message.numSegments),
+    price: null,
+    price_unit: 'USD',
+    sid: message.sid,
+    status: message.status,
+    subresource_uris: { media: `/2010-04-01/Accounts/${message.accountSid}/Messages/${message.sid}/Media.json` },
+    to: message.to,
+    uri: messageUri(message),
+  };
+}
+
+/** What `GET /__emulator/messages` and `emulator.messages()` show of a message. */
+export interface EmulatorMessageView {
+  sid: string;
+  accountSid: string;
+  direction: 'inbound' | 'outbound-api';
+  from: string | null;
+  to: string;
+  body: string;
+  status: MessageStatus;
+  messagingServiceSid: string | null;
+  numSegments: number;
+  /** Outbound: the MediaUrls as given; inbound: the emulator's media URLs. */
+  mediaUrls: string[];
+  statusCallback: string | null;
+  errorCode: number | null;
+  errorMessage: string | null;
+  /** ISO 8601. */
+  dateCreated: string;
+  dateSent: string | null;
+  statusHistory: { status: MessageStatus; at: string; errorCode: number | null }[];
+}
+
+/** All messages, inbound and outbound, oldest first. */
+export function messageViews(store: EmulatorStore, apiBaseUrl: string): EmulatorMessageView[] {
+  return [...store.messages.values()].map((message) => ({
+    sid: message.sid,
+    accountSid: message.accountSid,
+    direction: message.direction,
+    from: message.from,
+    to: message.to,
+    body: message.body,
+    status: message.status,
+    messagingServiceSid: message.messagingServiceSid,
+    numSegments: message.numSegments,
+    mediaUrls:
+      message.direction === 'inbound'
+        ? message.mediaSids.flatMap((sid) => {
+            const media = store.media.get(sid);
+            return media ? [apiBaseUrl + mediaPath(media)] : [];
+          })
+        : [...message.mediaUrls],
+    statusCallback: message.statusCallback,
+    errorCode: message.errorCode,
+    errorMessage: message.errorMessage,
+    dateCreated: message.createdAt.toISOString(),
+    dateSent: message.dateSent?.toISOString() ?? null,
+    statusHistory: message.history.map((change) => ({ status: change.status, at: change.at.toISOString(), errorCode: change.errorCode })),
+  }));
+}
+
+/** Answers the Messages routes; false when the URL is not one of them. */
+export async function handleMessagesRoute(ctx: MessagesRouteContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
+  const list = MESSAGES_PATH.exec(url.pathname);
+  const single = list ? null : MESSAGE_PATH.exec(url.pathname);
+  const accountSid = (list ?? single)?.[1];
+  if (accountSid === undefined) return false;
+  const method = req.method ?? 'GET';
+  if (!(method === 'GET' || method === 'POST')) {
+    sendTwilioError(res, 405, 20004, 'Method not allowed');
+    return true;
+  }
+  if (!isAuthorized(ctx.authTokens, req.headers.authorization, accountSid)) {
+    sendUnauthorized(res);
+    return true;
+  }
+  if (list) {
+    if (method === 'POST') await createMessage(ctx, req, res, accountSid);
+    else listMessages(ctx, res, url, accountSid);
+    return true;
+  }
+  const message = ctx.store.messages.get(single?.[2] ?? '');
+  if (!message || message.accountSid !== accountSid) sendTwilioNotFound(res, url.pathname);
+  else if (method === 'POST') await updateMessage(ctx, req, res, message);
+  else sendJson(res, 200, messageResource(message));
+  return true;
+}
+
+function sendApiError(res: ServerResponse, error: TwilioApiError, headers: Record<string, string> = {}): void {
+  sendTwilioError(res, error.status, error.code, error.message, headers);
+}
+
+/** A form value, with an empty one taken as absent (as Twilio does for To, From, Body). */
+function formValue(form: URLSearchParams, name: string): string | null {
+  const value = form.get(name);
+  return value === null || value === '' ? null : value;
+}
+
+async function createMessage(ctx: MessagesRouteContext, req: IncomingMessage, res: ServerResponse, accountSid: string): Promise<void> {
+  const { engine, scheduler, concurrency } = ctx;
+  if (concurrency.active >= engine.settings.maxConcurrentRequests) {
+    sendApiError(res, { status: 429, code: 20429, message: 'Too Many Requests' }, { 'Retry-After': '1' });
+    return;
+  }
+  concurrency.active += 1;
+  try {
+    const form = await readForm(req, FORM_LIMIT_BYTES);
+    await scheduler.sleep(engine.settings.requestLatencyMs);
+    if (scheduler.closed) return;
+    const fault = engine.takeCreateFault();
+    if (fault && 'status' in fault) {
+      // Twilio did not take the request: nothing is created.
+      const error = { status: fault.status, code: fault.code ?? 20000 + fault.status, message: fault.message ?? STATUS_CODES[fault.status] ?? 'Error' };
+      sendApiError(res, error, fault.status === 429 ? { 'Retry-After': '1' } : {});
+      return;
+    }
+    const result = engine.create({
+      accountSid,
+      to: formValue(form, 'To'),
+      from: formValue(form, 'From'),
+      messagingServiceSid: formValue(form, 'MessagingServiceSid'),
+      body: form.get('Body'),
+      mediaUrls: form.getAll('MediaUrl').filter((u) => u !== ''),
+      statusCallback: formValue(form, 'StatusCallback'),
+    });
+    if (!result.ok) {
+      sendApiError(res, result.error);
+      return;
+    }
+    // Rendered now: a slow answer still describes the message as it was created.
+    const resource = messageResource(result.message);
+    if (fault) {
+      // Twilio accepted the message; the client may give up before this answer arrives.
+      await scheduler.sleep(fault.hangMs);
+      if (scheduler.closed || res.destroyed) return;
+    }
+    sendJson(res, 201, resource);
+  } finally {
+    concurrency.active -= 1;
+  }
+}
+
+async function updateMessage(ctx: MessagesRouteContext, req: IncomingMessage, res: ServerResponse, message: StoredMessage): Promise<void> {
+  const form = await readForm(req, FORM_LIMIT_BYTES);
+  const status = form.get('Status');
+  const body = form.get('Body');
+  if (status !== null && status !== 'canceled') {
+    // Twilio's update accepts only `canceled`; the error code for another value is the emulator's choice.
+    sendTwilioError(res, 400, 20001, `Status can only be set to canceled, not ${status}`);
+    return;
+  }
+  if (body !== null && body !== '') {
+    sendTwilioError(res, 400, 20001, 'Body can only be set to the empty string, to redact the message');
+    return;
+  }
+  if (status === 'canceled') {
+    const error = ctx.engine.cancel(message);
+    if (error) {
+      sendApiError(res, error);
+      return;
+    }
+  }
+  if (body === '') {
+    message.body = '';
+    message.updatedAt = new Date();
+  }
+  sendJson(res, 200, messageResource(message));
+}
+
+interface DateRange {
+  /** Inclusive, ms since the epoch. */
+  start: number;
+  /** Exclusive. */
+  end: number;
+}
+
+/** `YYYY-MM-DD` is that whole UTC day; a date-time (the SDK sends ISO 8601) is that second. */
+function parseDateFilter(value: string): DateRange | undefined {
+  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (day) {
+    const start = Date.UTC(Number(day[1]), Number(day[2]) - 1, Number(day[3]));
+    return Number.isNaN(start) ? undefined : { start, end: start + DAY_MS };
+  }
+  const instant = Date.parse(value);
+  if (Number.isNaN(instant)) return undefined;
+  const start = instant - (instant % 1000);
+  return { start, end: start + 1000 };
+}
+
+const FILTER_NAMES = ['To', 'From', 'DateSent', 'DateSent<', 'DateSent>'] as const;
+
+/**
+ * Newest first, with Twilio's paging envelope. `DateSent>` means on or after, `DateSent<` on or
+ * before; a message without `date_sent` (not sent yet) matches no DateSent filter. Next/previous
+ * pages carry a PageToken (the SID the page continues from), so paging is stable while messages
+ * are being created, as with Twilio.
+ */
+function listMessages(ctx: MessagesRouteContext, res: ServerResponse, url: URL, accountSid: string): void {
+  const query = url.searchParams;
+  const filters = new URLSearchParams();
+  for (const name of FILTER_NAMES) {
+    const value = query.get(name);
+    if (value !== null) filters.set(name, value);
+  }
+  const ranges: Partial<Record<'DateSent' | 'DateSent<' | 'DateSent>', DateRange>> = {};
+  for (const name of ['DateSent', 'DateSent<', 'DateSent>'] as const) {
+    const value = filters.get(name);
+    if (value === null) continue;
+    const range = parseDateFilter(value);
+    if (!range) {
+      sendTwilioError(res, 400, 20001, `Invalid ${name}: ${value} is not a date (YYYY-MM-DD) or date-time`);
+      return;
+    }
+    ranges[name] = range;
+  }
+  const pageSize = Number(query.get('PageSize') ?? DEFAULT_PAGE_SIZE);
+  const page = Number(query.get('Page') ?? 0);
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE || !Number.isInteger(page) || page < 0) {
+    sendTwilioError(res, 400, 20001, `PageSize must be 1 to ${MAX_PAGE_SIZE} and Page a non-negative integer`);
+    return;
+  }
+
+  const to = filters.get('To');
+  const from = filters.get('From');
+  const matching = [...ctx.store.messages.values()]
+    .filter((m) => {
+      if (m.accountSid !== accountSid) return false;
+      if (to !== null && m.to !== to) return false;
+      if (from !== null && m.from !== from) return false;
+      if (ranges.DateSent || ranges['DateSent<'] || ranges['DateSent>']) {
+        const sent = m.dateSent?.getTime();
+        if (sent === undefined) return false;
+        if (ranges.DateSent && (sent < ranges.DateSent.start || sent >= ranges.DateSent.end)) return false;
+        if (ranges['DateSent>'] && sent < ranges['DateSent>'].start) return false;
+        if (ranges['DateSent<'] && sent >= ranges['DateSent<'].end) return false;
+      }
+      return true;
+    })
+    .reverse();
+
+  const pageToken = query.get('PageToken');
+  const tokenIndex = pageToken === null ? -1 : matching.findIndex((m) => m.sid === pageToken.slice(2));
+  let start = page * pageSize;
+  if (tokenIndex >= 0 && pageToken?.startsWith('PA')) start = tokenIndex + 1;
+  else if (tokenIndex >= 0 && pageToken?.startsWith('PB')) start = Math.max(0, tokenIndex - pageSize);
+  const items = matching.slice(start, start + pageSize);
+
+  const base = url.pathname;
+  const pageUri = (pageNumber: number, token?: string): string => {
+    const params = new URLSearchParams(filters);
+    params.set('PageSize', String(pageSize));
+    params.set('Page', String(pageNumber));
+    if (token !== undefined) params.set('PageToken', token);
+    return `${base}?${params.toString()}`;
+  };
+  const last = items.at(-1);
+  const first = items[0];
+  sendJson(res, 200, {
+    messages: items.map(messageResource),
+    page,
+    page_size: pageSize,
+    start,
+    end: Math.max(start + items.length - 1, start),
+    uri: pageUri(page, pageToken ?? undefined),
+    first_page_uri: pageUri(0),
+    next_page_uri: last && start + items.length < matching.length ? pageUri(page + 1, `PA${last.sid}`) : null,
+    previous_page_uri: first && page > 0 && start > 0 ? pageUri(page - 1, `PB${first.sid}`) : null,
+  });
+}

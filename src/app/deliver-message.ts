@@ -1,0 +1,77 @@
+import type { Helpdesk } from '../ports/helpdesk.ts';
+import type { OutboundForSending, OutboundStore } from '../ports/outbound-store.ts';
+import { SendError, type Messaging } from '../ports/messaging.ts';
+import { deliveryProblemHtml, outgoingSmsHtml } from '../domain/ticket-format.ts';
+import { explainTwilioError } from '../domain/twilio-errors.ts';
+
+/**
+ * Sends one stored outbound message through Twilio, exactly once: the attempt is recorded before the call,
+ * and an attempt whose outcome was never recorded (a timeout, a crash) is first looked up in Twilio's own
+ * message list; only if Twilio has no such message is it sent again. A throttled request (429/20429) is
+ * certainly not sent and is simply retried later by the queue, with backoff.
+ */
+export class DeliverMessage {
+  constructor(
+    private readonly outbound: OutboundStore,
+    private readonly messaging: Messaging,
+    private readonly helpdesk: Helpdesk,
+    private readonly statusCallbackUrl: () => string,
+  ) {}
+
+  async run(messageId: number): Promise<void> {
+    const msg = await this.outbound.loadForSending(messageId);
+    if (!msg) return;
+    if (msg.sendState === 'accepted' && msg.sid) return this.noteSent(msg, msg.sid);
+    if (msg.sendState === 'rejected') return;
+    if (msg.sendState === 'attempting' && msg.attemptStartedAt) {
+      const found = await this.messaging.findSent({ accountSid: msg.accountSid, from: msg.from, to: msg.to, body: msg.body, since: msg.attemptStartedAt });
+      if (found) {
+        await this.outbound.markAccepted(msg.id, found.sid);
+        return this.noteSent(msg, found.sid);
+      }
+    }
+    await this.outbound.markAttempting(msg.id);
+    let sid: string;
+    try {
+      ({ sid } = await this.messaging.send({
+        accountSid: msg.accountSid, from: msg.from, to: msg.to, body: msg.body, mediaUrls: msg.mediaUrls,
+        statusCallback: this.statusCallbackUrl(),
+      }));
+    } catch (err) {
+      if (err instanceof SendError && err.kind === 'rejected') {
+        await this.outbound.markRejected(msg.id, err.code, err.message);
+        return this.noteProblem(msg, 'failed', err.code);
+      }
+      if (err instanceof SendError && err.kind === 'throttled') await this.outbound.markPending(msg.id);
+      throw err;
+    }
+    await this.outbound.markAccepted(msg.id, sid);
+    await this.noteSent(msg, sid);
+  }
+
+  /** The reply on its ticket as an outgoing note carrying the SID (idempotent: keyed by the message). */
+  private async noteSent(msg: OutboundForSending, sid: string): Promise<void> {
+    if (msg.ticketId === null) return;
+    await this.helpdesk.addNote(msg.ticketId, {
+      idempotencyKey: `outbound:${msg.id}`,
+      bodyHtml: outgoingSmsHtml({ body: msg.body, from: msg.from, to: msg.to, sid }),
+      incoming: false,
+      private: false,
+      attachments: [],
+    });
+  }
+
+  private async noteProblem(msg: OutboundForSending, status: string, errorCode: number | null): Promise<void> {
+    if (msg.ticketId === null) return;
+    const e = explainTwilioError(errorCode) ?? {
+      title: 'Twilio refused the message', explanation: 'Twilio gave no error code.', fix: 'Check the message in the Twilio Console.', moreInfo: null,
+    };
+    await this.helpdesk.addNote(msg.ticketId, {
+      idempotencyKey: `delivery:${msg.id}:${status}`,
+      bodyHtml: deliveryProblemHtml({ to: msg.to, status, errorCode, title: e.title, explanation: e.explanation, fix: e.fix, moreInfo: e.moreInfo }),
+      incoming: false,
+      private: true,
+      attachments: [],
+    });
+  }
+}

@@ -1,0 +1,65 @@
+import type { TwilioAccount } from '../config.ts';
+import type { Helpdesk } from '../ports/helpdesk.ts';
+import type { MessageStore } from '../ports/message-store.ts';
+import type { OutboundStore } from '../ports/outbound-store.ts';
+import { invalid, notFound } from '../domain/errors.ts';
+import { toE164 } from '../domain/phone.ts';
+import { segmentInfo } from '../domain/segments.ts';
+import { checkOutbound } from '../domain/message-limits.ts';
+
+export const SEND_QUEUE = 'send-message';
+
+export interface SendOptions {
+  accounts: () => readonly TwilioAccount[];
+  /** The number replies come from when a ticket is bound to none (TWILIO_DEFAULT_NUMBER). */
+  defaultNumber: string | null;
+  /** Numbers known to lack MMS (media to them is refused before any Twilio call). */
+  mmsCapable: (number: string) => boolean;
+  onQueued: () => void;
+}
+
+/**
+ * Accepts an SMS/MMS to send: checks it against Twilio's rules before anything is stored, then stores it
+ * with its send job (status queued). Delivery happens in deliver-message, from the durable queue.
+ * Jobs are keyed by conversation (from → to), so replies to one customer leave in the order they were written.
+ */
+export class SendMessage {
+  constructor(
+    private readonly outbound: OutboundStore,
+    private readonly messages: MessageStore,
+    private readonly helpdesk: Helpdesk,
+    private readonly options: SendOptions,
+  ) {}
+
+  /** A reply on a ticket: to its requester, from the number the ticket is bound to unless `from` says otherwise. */
+  async reply(ticketId: number, input: { body: string; mediaUrls?: string[]; from?: string }): Promise<number> {
+    const ticket = await this.helpdesk.getTicket(ticketId);
+    if (!ticket) throw notFound('ticket_not_found', `No ticket ${ticketId}.`);
+    const [link] = await this.messages.links(this.helpdesk.name, [ticketId]);
+    const from = input.from ? this.number('from', input.from) : (link?.twilioNumber ?? this.options.defaultNumber);
+    if (!from) {
+      throw invalid('no_sender', `Ticket ${ticketId} is bound to no Twilio number: pass "from", or set TWILIO_DEFAULT_NUMBER.`);
+    }
+    return this.queue({ to: ticket.requester.phone, from, body: input.body, mediaUrls: input.mediaUrls ?? [], ticketId });
+  }
+
+  private async queue(m: { to: string; from: string; body: string; mediaUrls: string[]; ticketId: number | null }): Promise<number> {
+    checkOutbound({ body: m.body, media: m.mediaUrls.map((url) => ({ url })), mmsCapable: this.options.mmsCapable(m.from), from: m.from });
+    const accountSid = (await this.outbound.accountForNumber(m.from)) ?? this.options.accounts()[0]?.sid;
+    if (!accountSid) throw invalid('no_twilio_account', 'No Twilio account is configured: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN.');
+    const seg = segmentInfo(m.body);
+    const id = await this.outbound.create(
+      { accountSid, from: m.from, to: m.to, body: m.body, mediaUrls: m.mediaUrls, ticketId: m.ticketId, encoding: seg.encoding, segments: seg.segments },
+      SEND_QUEUE,
+      `${m.from}>${m.to}`,
+    );
+    this.options.onQueued();
+    return id;
+  }
+
+  private number(field: string, raw: string): string {
+    const e164 = toE164(raw);
+    if (!e164) throw invalid('invalid_phone', `${field} "${raw}" is not a phone number; use E.164, e.g. +14155550100.`);
+    return e164;
+  }
+}

@@ -1,0 +1,54 @@
+import type { Status, StatusEvent } from '../domain/message-status.ts';
+
+/** What sending stores about outbound messages. */
+export interface NewOutboundMessage {
+  accountSid: string;
+  from: string;
+  to: string;
+  body: string;
+  mediaUrls: string[];
+  ticketId: number | null;
+  encoding: string;
+  segments: number;
+}
+
+export interface OutboundForSending {
+  id: number;
+  sid: string | null;
+  accountSid: string;
+  from: string;
+  to: string;
+  body: string;
+  mediaUrls: string[];
+  ticketId: number | null;
+  sendState: 'pending' | 'attempting' | 'accepted' | 'rejected';
+  attemptStartedAt: Date | null;
+}
+
+export interface OutboundStore {
+  /** Stores the message (status queued) and its send job in one statement; returns the message id. */
+  create(message: NewOutboundMessage, queue: string, key: string): Promise<number>;
+  loadForSending(id: number): Promise<OutboundForSending | null>;
+  /** Recorded before calling Twilio: an attempt whose outcome is never recorded is reconciled later. */
+  markAttempting(id: number): Promise<Date>;
+  /** Twilio took it: the SID, and Twilio's status unless a callback already moved it further. */
+  markAccepted(id: number, sid: string): Promise<void>;
+  /** Twilio refused it for good: status failed with Twilio's code and message. */
+  markRejected(id: number, code: number | null, message: string): Promise<void>;
+  /** Twilio certainly did not take it (429): back to pending, no reconciliation needed. */
+  markPending(id: number): Promise<void>;
+  /**
+   * Applies a status callback to the message with this SID under a row lock (callbacks for one message may
+   * arrive concurrently); `compute` gets the current status and history. null: no message has this SID.
+   */
+  updateStatus(
+    sid: string,
+    compute: (current: { status: Status; history: StatusEntry[] }) => { status: Status; history: StatusEntry[] },
+    errorCode: number | null,
+    errorMessage: string | null,
+  ): Promise<{ id: number; ticketId: number | null; to: string; before: Status; status: Status } | null>;
+  /** The account that owns `number` as far as smsdesk has seen (the last text to it), if any. */
+  accountForNumber(number: string): Promise<string | null>;
+}
+
+export type StatusEntry = StatusEvent;

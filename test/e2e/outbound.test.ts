@@ -1,0 +1,153 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { backends } from '../helpers/databases.ts';
+import { CUSTOMER, NUMBER, postSignedStatus, startHarness, type Harness } from '../helpers/outbound.ts';
+
+interface Message {
+  id: number; sid: string | null; direction: string; from: string; to: string; body: string; status: string;
+  statusHistory: { status: string; at: string; errorCode: number | null }[]; errorCode: number | null; errorMessage: string | null;
+  encoding: string; segments: number; ticketId: number | null;
+}
+interface Ticket { id: number; notes: { bodyHtml: string; incoming: boolean; private: boolean }[] }
+
+describe.each(backends)('outbound on $name', (backend) => {
+  let h: Harness;
+  afterEach(async () => h?.close());
+
+  /** A customer texts in, so there is a ticket bound to NUMBER; returns its id. */
+  const ticketFrom = async (customer = CUSTOMER) => {
+    await h.text(customer, NUMBER, 'Hello, I need help');
+    await h.idle();
+    const { body } = await h.api<{ tickets: { id: number }[] }>(`/api/v1/tickets?phone=${encodeURIComponent(customer)}`);
+    return body.tickets[0]!.id;
+  };
+  const reply = (ticketId: number, payload: Record<string, unknown>) =>
+    h.api<{ message: Message; error?: { code: string; message: string } }>(`/api/v1/tickets/${ticketId}/replies`, { method: 'POST', body: payload });
+  const message = async (id: number) => {
+    const { body } = await h.api<{ messages: Message[] }>('/api/v1/messages');
+    return body.messages.find((m) => m.id === id)!;
+  };
+  /** Waits for the status callbacks to bring a message to `status`. */
+  const until = async (id: number, status: string) => {
+    for (let i = 0; i < 200; i++) {
+      await h.idle();
+      const m = await message(id);
+      if (m.status === status) return m;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error(`message ${id} never reached ${status}: ${JSON.stringify(await message(id))}`);
+  };
+  const outboundAtTwilio = () => h.emulator.messages().filter((m) => m.direction !== 'inbound');
+
+  it('replies from the number the customer texted, tracks delivery, and notes the SID on the ticket', async () => {
+    h = await startHarness(backend);
+    const ticketId = await ticketFrom();
+    const res = await reply(ticketId, { body: 'Thanks, we are on it!' });
+    expect(res.status).toBe(202);
+    expect(res.body.message).toMatchObject({ direction: 'outbound', from: NUMBER, to: CUSTOMER, status: 'queued', encoding: 'GSM-7', segments: 1, ticketId });
+    const done = await until(res.body.message.id, 'delivered');
+    expect(done.sid).toMatch(/^SM[0-9a-f]{32}$/);
+    expect(done.statusHistory.map((s) => s.status)).toEqual(['queued', 'sending', 'sent', 'delivered']);
+    const [atTwilio] = outboundAtTwilio();
+    expect(atTwilio).toMatchObject({ sid: done.sid, from: NUMBER, to: CUSTOMER, body: 'Thanks, we are on it!' });
+    const ticket = (await h.api<Ticket>(`/api/v1/tickets/${ticketId}`)).body;
+    const note = ticket.notes.find((n) => !n.incoming)!;
+    expect(note.private).toBe(false);
+    expect(note.bodyHtml).toContain('OUTGOING SMS');
+    expect(note.bodyHtml).toContain(done.sid!);
+  });
+
+  it('refuses a forged status callback and ignores repeated and shuffled ones', async () => {
+    h = await startHarness(backend, { emulator: { duplicateCallbacks: true, shuffleCallbacks: true } });
+    const ticketId = await ticketFrom();
+    const res = await reply(ticketId, { body: 'shuffled' });
+    const done = await until(res.body.message.id, 'delivered');
+    expect(done.statusHistory.map((s) => s.status)).toEqual(['queued', 'sending', 'sent', 'delivered']);
+    const forged = await postSignedStatus(h, { MessageSid: done.sid!, MessageStatus: 'failed', ErrorCode: '30007' }, 'f'.repeat(32));
+    expect(forged.status).toBe(403);
+    const late = await postSignedStatus(h, { MessageSid: done.sid!, MessageStatus: 'sending' });
+    expect(late.status).toBe(200);
+    expect((await message(res.body.message.id)).status).toBe('delivered');
+  });
+
+  it.each([
+    ['+15005550001', 21211],
+    ['+15005550003', 21408],
+    ['+15005550004', 21610],
+    ['+15005550009', 21614],
+  ])('records Twilio refusing %s with error %i, and explains it on the ticket', async (to, code) => {
+    h = await startHarness(backend);
+    const ticketId = await ticketFrom(to);
+    const res = await reply(ticketId, { body: 'Can you hear me?' });
+    expect(res.status).toBe(202);
+    const failed = await until(res.body.message.id, 'failed');
+    expect(failed.errorCode).toBe(code);
+    expect(failed.sid).toBeNull();
+    const ticket = (await h.api<Ticket>(`/api/v1/tickets/${ticketId}`)).body;
+    const note = ticket.notes.find((n) => n.private)!;
+    expect(note.bodyHtml).toContain(`Twilio error ${code}`);
+    expect(note.bodyHtml).toContain('What to do:');
+    expect(outboundAtTwilio()).toHaveLength(0);
+  });
+
+  it('sends 20 parallel replies as exactly 20 Twilio messages', async () => {
+    h = await startHarness(backend);
+    const ticketId = await ticketFrom();
+    h.emulator.setSender(NUMBER, { mps: 200 });
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => reply(ticketId, { body: `reply ${i}` })));
+    expect(results.every((r) => r.status === 202)).toBe(true);
+    for (const r of results) await until(r.body.message.id, 'delivered');
+    const sent = outboundAtTwilio();
+    expect(sent).toHaveLength(20);
+    expect(new Set(sent.map((m) => m.body)).size).toBe(20);
+  });
+
+  it('retries a 20429 without sending twice, and reconciles a timed-out request instead of resending', async () => {
+    h = await startHarness(backend, { smsdesk: { twilioTimeoutMs: 300 } });
+    const ticketId = await ticketFrom();
+    h.emulator.failNextCreates(2, { status: 429, code: 20429 });
+    const throttled = await reply(ticketId, { body: 'after two 429s' });
+    await until(throttled.body.message.id, 'delivered');
+    // Twilio takes this one but answers too late: the outcome is unclear, so smsdesk looks before resending.
+    h.emulator.failNextCreates(1, { hangMs: 1_000 });
+    const unclear = await reply(ticketId, { body: 'answered too late' });
+    const done = await until(unclear.body.message.id, 'delivered');
+    const sent = outboundAtTwilio();
+    expect(sent.map((m) => m.body).sort()).toEqual(['after two 429s', 'answered too late']);
+    expect(sent.find((m) => m.body === 'answered too late')!.sid).toBe(done.sid);
+    // The paths really ran: three attempts for the throttled one; one for the other, then a look at Twilio's list.
+    const attempts = await h.sql.query<{ body: string; send_attempts: number }>(
+      `SELECT body, send_attempts FROM messages WHERE direction = 'outbound' ORDER BY id`);
+    expect(attempts).toEqual([{ body: 'after two 429s', send_attempts: 3 }, { body: 'answered too late', send_attempts: 1 }]);
+    const creates = h.emulator.apiRequests.filter((r) => r.method === 'POST' && r.path.endsWith('/Messages.json'));
+    const lists = h.emulator.apiRequests.filter((r) => r.method === 'GET' && r.path.split('?')[0]!.endsWith('/Messages.json'));
+    expect(creates).toHaveLength(4);
+    expect(lists.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('refuses a body over 1,600 characters before anything is queued, and never truncates', async () => {
+    h = await startHarness(backend);
+    const ticketId = await ticketFrom();
+    const res = await reply(ticketId, { body: 'x'.repeat(1601) });
+    expect(res.status).toBe(400);
+    expect(res.body.error!.code).toBe('body_too_long');
+    const ok = await reply(ticketId, { body: 'y'.repeat(1600) });
+    expect(ok.status).toBe(202);
+    expect(ok.body.message.segments).toBe(11);
+    const done = await until(ok.body.message.id, 'delivered');
+    expect(outboundAtTwilio()[0]!.body).toBe(done.body);
+    expect(done.body).toHaveLength(1600);
+  });
+
+  it('leaves a private note with the explanation when a reply is undelivered', async () => {
+    h = await startHarness(backend);
+    const ticketId = await ticketFrom();
+    h.emulator.setDeliveryOutcome(CUSTOMER, { status: 'undelivered', errorCode: 30007 });
+    const res = await reply(ticketId, { body: 'buy now!!!' });
+    const m = await until(res.body.message.id, 'undelivered');
+    expect(m.errorCode).toBe(30007);
+    expect(m.errorMessage).toBeTruthy();
+    const ticket = (await h.api<Ticket>(`/api/v1/tickets/${ticketId}`)).body;
+    expect(ticket.notes.filter((n) => n.private)).toHaveLength(1);
+    expect(ticket.notes.find((n) => n.private)!.bodyHtml).toContain('Twilio error 30007');
+  });
+});
