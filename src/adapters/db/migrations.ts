@@ -150,6 +150,35 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       ALTER TABLE messages ADD COLUMN attempt_started_at timestamptz;
     `,
   },
+  {
+    version: 3,
+    name: 'opt-outs, templates, sender budgets',
+    sql: `
+      -- Who may not be texted from where: a customer opted out of a number, or of a whole Messaging Service.
+      CREATE TABLE opt_outs (
+        account_sid text NOT NULL,
+        sender text NOT NULL,
+        customer text NOT NULL,
+        opted_out boolean NOT NULL,
+        keyword text NOT NULL,
+        source text NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (account_sid, sender, customer)
+      );
+      CREATE TABLE templates (
+        id serial PRIMARY KEY,
+        name text NOT NULL UNIQUE,
+        body text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+      -- Per-sender send budget shared by all instances: the earliest time the next segment may leave.
+      CREATE TABLE sender_budgets (
+        sender text PRIMARY KEY,
+        next_at timestamptz NOT NULL
+      );
+    `,
+  },
 ];
 
 export async function migrate(sql: Sql): Promise<number> {
