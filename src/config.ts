@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { compileTicketIdPattern } from './domain/threading.ts';
 import { toE164 } from './domain/phone.ts';
+import { parseSenderRates } from './domain/sender-rates.ts';
 
 /**
  * Configuration from the environment, optionally completed by a JSON file (SMSDESK_CONFIG); the environment
@@ -39,6 +40,8 @@ export interface Config {
   };
   blob: { azureConnectionString: string | null; azureContainer: string };
   logLevel: string;
+  /** Per-number send rates in segments per second (SMSDESK_SENDER_RATES); others get their kind's default. */
+  senderRates: ReadonlyMap<string, number>;
 }
 
 export class ConfigError extends Error {
@@ -179,6 +182,12 @@ export function loadConfig(env: Source = process.env): Config {
   if (!['builtin', 'freshdesk', 'freshservice', 'zendesk'].includes(kind)) {
     throw new ConfigError('HELPDESK', `must be builtin, freshdesk, freshservice or zendesk, got "${src.HELPDESK}"`);
   }
+  let senderRates: ReadonlyMap<string, number>;
+  try {
+    senderRates = parseSenderRates(src.SMSDESK_SENDER_RATES ?? '');
+  } catch (err) {
+    throw new ConfigError('SMSDESK_SENDER_RATES', (err as Error).message);
+  }
   const databaseUrl = src.DATABASE_URL?.trim() || null;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL', 'must start with postgres:// (or be unset for the embedded database)');
@@ -214,5 +223,6 @@ export function loadConfig(env: Source = process.env): Config {
       azureContainer: src.AZURE_STORAGE_CONTAINER?.trim() || 'smsdesk-media',
     },
     logLevel: src.LOG_LEVEL || 'info',
+    senderRates,
   };
 }

@@ -18,8 +18,12 @@ import { RouteInbound } from './app/route-inbound.ts';
 import { FetchMedia } from './app/fetch-media.ts';
 import { buildHttpApp } from './http/app.ts';
 import { SqlOutboundStore } from './adapters/db/outbound-store.ts';
+import { SqlTemplateStore } from './adapters/db/template-store.ts';
+import { SqlOptOutStore } from './adapters/db/opt-out-store.ts';
 import { TwilioMessaging } from './adapters/twilio/twilio-messaging.ts';
 import { DeliverMessage } from './app/deliver-message.ts';
+import { SqlSenderBudget } from './adapters/db/sender-budget.ts';
+import { senderRate } from './domain/sender-rates.ts';
 import { ApplyStatus } from './app/apply-status.ts';
 import { SendMessage, SEND_QUEUE } from './app/send-message.ts';
 import type { SandboxOptions } from './http/sandbox.ts';
@@ -87,7 +91,8 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     if (!account) throw new MediaDownloadError(`account ${accountSid} is no longer configured`, true);
     return downloadTwilioMedia(url, { ...mediaOptions, apiOrigin, account });
   });
-  const route = new RouteInbound(store, helpdesk, fetchMedia, () => config.threading, clock);
+  const optOuts = new SqlOptOutStore(sql);
+  const route = new RouteInbound(store, helpdesk, fetchMedia, () => config.threading, clock, optOuts);
   const worker = new Worker<{ messageId: number }>(
     queue,
     {
@@ -108,7 +113,10 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
 
   const outbound = new SqlOutboundStore(sql);
   const messaging = new TwilioMessaging(() => config.twilio.accounts, config.twilio.apiBaseUrl, opts.twilioTimeoutMs);
-  const deliver = new DeliverMessage(outbound, messaging, helpdesk, () => `${publicUrl}/webhooks/twilio/status`);
+  // Each sender's rate is a budget shared by every instance through the database (sender_budgets).
+  const pacing = { budget: new SqlSenderBudget(sql), rate: (sender: string) => senderRate(sender, config.senderRates) };
+  const applyStatus = new ApplyStatus(outbound, helpdesk);
+  const deliver = new DeliverMessage(outbound, messaging, helpdesk, () => `${publicUrl}/webhooks/twilio/status`, pacing, applyStatus);
   const sender = new Worker<{ messageId: number }>(
     queue,
     {
@@ -124,7 +132,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     (job) => deliver.run(job.payload.messageId),
     logger,
   );
-  const send = new SendMessage(outbound, store, helpdesk, {
+  const send = new SendMessage(outbound, store, helpdesk, optOuts, {
     accounts: () => config.twilio.accounts,
     defaultNumber: config.twilio.defaultNumber,
     mmsCapable: () => true,
@@ -136,12 +144,13 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
   const app = await buildHttpApp({
     logger,
     sql,
-    webhooks: { publicUrl: () => publicUrl, accounts: () => config.twilio.accounts, receiveInbound, applyStatus: new ApplyStatus(outbound, helpdesk) },
+    webhooks: { publicUrl: () => publicUrl, accounts: () => config.twilio.accounts, receiveInbound, applyStatus },
     api: {
       publicUrl: () => publicUrl,
       apiTokens: () => (config.apiToken ? [config.apiToken] : []),
       helpdesk, store, queries: new MessageQueries(sql), blobs, send,
     },
+    templates: { store: new SqlTemplateStore(sql), apiTokens: () => (config.apiToken ? [config.apiToken] : []) },
     sandbox: opts.sandbox ?? null,
   });
   await app.listen({ port: config.port, host: config.host });

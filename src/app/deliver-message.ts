@@ -3,6 +3,10 @@ import type { OutboundForSending, OutboundStore } from '../ports/outbound-store.
 import { SendError, type Messaging } from '../ports/messaging.ts';
 import { deliveryProblemHtml, outgoingSmsHtml } from '../domain/ticket-format.ts';
 import { explainTwilioError } from '../domain/twilio-errors.ts';
+import type { ApplyStatus } from './apply-status.ts';
+import { segmentInfo } from '../domain/segments.ts';
+import type { SendPacing } from '../ports/sender-budget.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * Sends one stored outbound message through Twilio, exactly once: the attempt is recorded before the call,
@@ -16,6 +20,8 @@ export class DeliverMessage {
     private readonly messaging: Messaging,
     private readonly helpdesk: Helpdesk,
     private readonly statusCallbackUrl: () => string,
+    private readonly pacing: SendPacing,
+    private readonly statuses: ApplyStatus,
   ) {}
 
   async run(messageId: number): Promise<void> {
@@ -25,11 +31,9 @@ export class DeliverMessage {
     if (msg.sendState === 'rejected') return;
     if (msg.sendState === 'attempting' && msg.attemptStartedAt) {
       const found = await this.messaging.findSent({ accountSid: msg.accountSid, from: msg.from, to: msg.to, body: msg.body, since: msg.attemptStartedAt });
-      if (found) {
-        await this.outbound.markAccepted(msg.id, found.sid);
-        return this.noteSent(msg, found.sid);
-      }
+      if (found) return this.accepted(msg, found.sid);
     }
+    await this.waitForSlot(msg);
     await this.outbound.markAttempting(msg.id);
     let sid: string;
     try {
@@ -45,8 +49,25 @@ export class DeliverMessage {
       if (err instanceof SendError && err.kind === 'throttled') await this.outbound.markPending(msg.id);
       throw err;
     }
-    await this.outbound.markAccepted(msg.id, sid);
+    await this.accepted(msg, sid);
+  }
+
+  /** Records the SID, applies status callbacks that beat it here, and notes the reply on its ticket. */
+  private async accepted(msg: OutboundForSending, sid: string): Promise<void> {
+    for (const early of await this.outbound.markAccepted(msg.id, sid)) await this.statuses.apply(early);
     await this.noteSent(msg, sid);
+  }
+
+  /**
+   * Books this attempt's slot in the sender's shared budget (its segments; an MMS counts as one message) and
+   * sleeps until it; the worker's heartbeat keeps the claim alive meanwhile. Before markAttempting, so the
+   * attempt is recorded when the call really starts, and a crash while waiting needs no reconciliation.
+   */
+  private async waitForSlot(msg: OutboundForSending): Promise<void> {
+    const segments = msg.mediaUrls.length > 0 ? 1 : segmentInfo(msg.body).segments;
+    const slot = await this.pacing.budget.reserve(msg.from, segments, this.pacing.rate(msg.from));
+    const waitMs = slot.getTime() - Date.now();
+    if (waitMs > 0) await sleep(waitMs);
   }
 
   /** The reply on its ticket as an outgoing note carrying the SID (idempotent: keyed by the message). */

@@ -5,6 +5,8 @@ import { decideRouting, referencedTicketIds, type CandidateTicket, type Threadin
 import { incomingSmsHtml, subjectFor } from '../domain/ticket-format.ts';
 import { formatPhone } from '../domain/phone.ts';
 import type { FetchMedia } from './fetch-media.ts';
+import type { OptOutStore } from '../ports/opt-out-store.ts';
+import { classifyKeyword } from '../domain/opt-out.ts';
 
 /**
  * Job attempts spent on media that keeps failing transiently (Twilio's 404 while it propagates, 5xx) before
@@ -26,6 +28,7 @@ export class RouteInbound {
     private readonly media: FetchMedia,
     private readonly settings: () => ThreadingSettings,
     private readonly clock: Clock,
+    private readonly optOuts: OptOutStore,
   ) {}
 
   /** `attempt`: the job's attempt number (1 for the first run). */
@@ -68,11 +71,31 @@ export class RouteInbound {
       if (decision.reopen) await this.helpdesk.setStatus(ticketId, 'open');
       await this.helpdesk.addNote(ticketId, { idempotencyKey, bodyHtml: html, incoming: true, private: false, attachments });
     }
-    const routing: Routing = { ...decision, ticketId, decidedAt: this.clock.now().toISOString() };
+    const keyword = await this.recordKeyword(msg);
+    const routing: Routing = { ...decision, ticketId, decidedAt: this.clock.now().toISOString(), ...(keyword ? { keyword } : {}) };
     await this.store.finishRouting({
       messageId: msg.id, helpdesk: this.helpdesk.name, contactKey: msg.contactKey, twilioNumber: msg.to,
       activityAt: msg.createdAt, routing,
     });
+  }
+
+  /**
+   * STOP and its kin opt the customer out of the number texted (and of its Messaging Service), START and its
+   * kin opt back in; HELP is only noted. The text itself lands on the ticket like any other. Recording is an
+   * upsert, so a replayed job records the same thing again.
+   */
+  private async recordKeyword(msg: InboundForRouting): Promise<string | null> {
+    const kind = classifyKeyword(msg.body);
+    if (!kind) return null;
+    const keyword = msg.body.trim().toUpperCase().replace(/[^A-Z]/g, '');
+    if (kind !== 'help') {
+      for (const sender of [msg.to, msg.messagingServiceSid].filter((s): s is string => Boolean(s))) {
+        await this.optOuts.record({
+          accountSid: msg.accountSid, sender, customer: msg.contactKey, optedOut: kind === 'opt-out', keyword, source: 'keyword',
+        });
+      }
+    }
+    return `${keyword} (${kind})`;
   }
 
   /** A sender without a cached contact id: the helpdesk's contact by phone, else a new one; then cached. */

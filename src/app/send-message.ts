@@ -1,11 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import type { TwilioAccount } from '../config.ts';
 import type { Helpdesk } from '../ports/helpdesk.ts';
 import type { MessageStore } from '../ports/message-store.ts';
 import type { OutboundStore } from '../ports/outbound-store.ts';
-import { invalid, notFound } from '../domain/errors.ts';
-import { toE164 } from '../domain/phone.ts';
+import { conflict, invalid, notFound } from '../domain/errors.ts';
+import { formatPhone, toE164 } from '../domain/phone.ts';
 import { segmentInfo } from '../domain/segments.ts';
 import { checkOutbound } from '../domain/message-limits.ts';
+import { escapeHtml } from '../domain/html.ts';
+import type { OptOutStore } from '../ports/opt-out-store.ts';
 
 export const SEND_QUEUE = 'send-message';
 
@@ -28,6 +31,7 @@ export class SendMessage {
     private readonly outbound: OutboundStore,
     private readonly messages: MessageStore,
     private readonly helpdesk: Helpdesk,
+    private readonly optOuts: OptOutStore,
     private readonly options: SendOptions,
   ) {}
 
@@ -43,10 +47,58 @@ export class SendMessage {
     return this.queue({ to: ticket.requester.phone, from, body: input.body, mediaUrls: input.mediaUrls ?? [], ticketId });
   }
 
-  private async queue(m: { to: string; from: string; body: string; mediaUrls: string[]; ticketId: number | null }): Promise<number> {
+  /**
+   * A new conversation from `from` (default: TWILIO_DEFAULT_NUMBER) to `to`: continues the customer's open or
+   * pending ticket on that number if there is one, else opens a ticket bound to the pair.
+   */
+  async start(input: { to: string; from?: string; body: string; mediaUrls?: string[] }): Promise<number> {
+    const to = this.number('to', input.to);
+    const from = input.from ? this.number('from', input.from) : this.options.defaultNumber;
+    if (!from) throw invalid('no_sender', 'Pass "from" (a number of your Twilio account), or set TWILIO_DEFAULT_NUMBER.');
+    const mediaUrls = input.mediaUrls ?? [];
+    const accountSid = await this.check({ to, from, body: input.body, mediaUrls });
+    const ticketId = await this.conversationTicket(to, from);
+    return this.queue({ to, from, body: input.body, mediaUrls, ticketId }, accountSid);
+  }
+
+  private async conversationTicket(to: string, from: string): Promise<number> {
+    const link = await this.messages.recentLink(this.helpdesk.name, to, from);
+    const current = link ? await this.helpdesk.getTicketSummary(link.ticketId) : null;
+    if (current && (current.status === 'open' || current.status === 'pending')) return current.id;
+    const contact = (await this.helpdesk.findContactByPhone(to)) ?? (await this.helpdesk.createContact({ phone: to, name: formatPhone(to) }));
+    await this.messages.rememberContact(this.helpdesk.name, to, contact.id);
+    const { id } = await this.helpdesk.createTicket({
+      idempotencyKey: `conversation:${randomUUID()}`,
+      requesterId: contact.id,
+      subject: `SMS to ${formatPhone(to)}`,
+      descriptionHtml: `<p>Conversation started by an agent from ${escapeHtml(from)}.</p>`,
+      attachments: [],
+      tags: ['sms'],
+    });
+    await this.messages.bindTicket({ helpdesk: this.helpdesk.name, ticketId: id, contactKey: to, twilioNumber: from });
+    return id;
+  }
+
+  /**
+   * Everything that would make Twilio (or the customer) refuse the message, checked before anything is
+   * stored: Twilio's limits, MMS capability, and opt-outs (409). Returns the account to send with.
+   */
+  private async check(m: { to: string; from: string; body: string; mediaUrls: string[] }): Promise<string> {
     checkOutbound({ body: m.body, media: m.mediaUrls.map((url) => ({ url })), mmsCapable: this.options.mmsCapable(m.from), from: m.from });
     const accountSid = (await this.outbound.accountForNumber(m.from)) ?? this.options.accounts()[0]?.sid;
     if (!accountSid) throw invalid('no_twilio_account', 'No Twilio account is configured: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN.');
+    const optOut = await this.optOuts.activeOptOut(accountSid, [m.from], m.to);
+    if (optOut) {
+      const how = optOut.keyword === '21610' ? 'Twilio reported them unsubscribed (error 21610)' : `they texted ${optOut.keyword}`;
+      throw conflict('opted_out',
+        `${m.to} has opted out of messages from ${optOut.sender}: ${how} on ${optOut.at.toISOString().slice(0, 10)}. ` +
+        `Nothing was sent. They can text START to ${m.from} to receive messages again.`);
+    }
+    return accountSid;
+  }
+
+  private async queue(m: { to: string; from: string; body: string; mediaUrls: string[]; ticketId: number | null }, checkedAccount?: string): Promise<number> {
+    const accountSid = checkedAccount ?? (await this.check(m));
     const seg = segmentInfo(m.body);
     const id = await this.outbound.create(
       { accountSid, from: m.from, to: m.to, body: m.body, mediaUrls: m.mediaUrls, ticketId: m.ticketId, encoding: seg.encoding, segments: seg.segments },

@@ -18,3 +18,4 @@ export class AppError extends Error {
 
 export const invalid = (code: string, message: string) => new AppError('invalid', code, message);
 export const notFound = (code: string, message: string) => new AppError('not_found', code, message);
+export const conflict = (code: string, message: string) => new AppError('conflict', code, message);

@@ -8,6 +8,8 @@ import type { MessageQueries, MessageView } from '../adapters/db/message-queries
 import { invalid, notFound } from '../domain/errors.ts';
 import { toE164 } from '../domain/phone.ts';
 import { segmentInfo } from '../domain/segments.ts';
+import { explainTwilioError } from '../domain/twilio-errors.ts';
+import { MAX_BODY_CHARS, outboundProblems } from '../domain/message-limits.ts';
 import { bearerAuth } from './auth.ts';
 import type { SendMessage } from '../app/send-message.ts';
 
@@ -54,7 +56,7 @@ export async function api(app: FastifyInstance, opts: ApiOptions): Promise<void>
     return {
       id: m.id, sid: m.sid, direction: m.direction, from: m.from, to: m.to, body: m.body, status: m.status,
       statusHistory: m.statusHistory, encoding: seg.encoding, segments: seg.segments, errorCode: m.errorCode,
-      errorMessage: m.errorMessage, ticketId: m.ticketId, routing: m.routing,
+      errorMessage: m.errorMessage, errorExplanation: explanation(m.errorCode), ticketId: m.ticketId, routing: m.routing,
       media: m.media.map((x) =>
         x.blob
           ? { id: x.blob.id, contentType: x.blob.contentType, size: x.blob.size, sha256: x.blob.sha256, url: attachmentUrl(x.blob.id), state: 'stored' }
@@ -96,6 +98,30 @@ export async function api(app: FastifyInstance, opts: ApiOptions): Promise<void>
     return reply.code(202).send({ message: messageJson(message!) });
   });
 
+  app.post('/api/v1/messages', async (request, reply) => {
+    const input = parse(
+      z.object({ to: z.string(), from: z.string().optional(), body: z.string().default(''), mediaUrls: z.array(z.string()).optional() }),
+      request.body,
+      'body',
+    );
+    const id = await opts.send.start(input);
+    const message = await opts.queries.byId(id);
+    return reply.code(202).send({ message: messageJson(message!) });
+  });
+
+  app.post('/api/v1/messages/preview', async (request) => {
+    const { body } = parse(z.object({ body: z.string() }), request.body, 'body');
+    const seg = segmentInfo(body);
+    return {
+      encoding: seg.encoding,
+      segments: seg.segments,
+      characters: body.length,
+      maxCharacters: MAX_BODY_CHARS,
+      nonGsmCharacters: seg.nonGsmCharacters,
+      problems: outboundProblems({ body, media: [], from: '', mmsCapable: true }).map((p) => ({ code: p.code, message: p.message })),
+    };
+  });
+
   app.get('/api/v1/messages', async (request) => {
     const q = parse(z.object({ ticketId: z.string().regex(/^\d{1,9}$/, 'must be a ticket id').optional(), phone: z.string().optional() }), request.query, 'query');
     const messages = await opts.queries.list({ ticketId: q.ticketId ? Number(q.ticketId) : undefined, contactKey: q.phone ? phone(q.phone) : undefined });
@@ -131,6 +157,12 @@ export async function api(app: FastifyInstance, opts: ApiOptions): Promise<void>
       .header('etag', `"${blob.sha256}"`)
       .send(stream);
   });
+}
+
+/** For the SMS log: what a Twilio error code means and how to fix it. */
+function explanation(code: number | null) {
+  const e = explainTwilioError(code);
+  return e ? { title: e.title, explanation: e.explanation, fix: e.fix, moreInfo: e.moreInfo } : null;
 }
 
 function idParam(request: FastifyRequest): number {

@@ -3,6 +3,7 @@ import type { Sql } from '../adapters/db/sql.ts';
 import { registerErrorHandling } from './errors.ts';
 import { twilioWebhooks, type TwilioWebhookOptions } from './twilio-webhooks.ts';
 import { api, type ApiOptions } from './api.ts';
+import { templates, type TemplatesOptions } from './templates.ts';
 import { sandbox, type SandboxOptions } from './sandbox.ts';
 
 export interface HttpAppOptions {
@@ -10,6 +11,7 @@ export interface HttpAppOptions {
   sql: Sql;
   webhooks: TwilioWebhookOptions;
   api: ApiOptions;
+  templates: TemplatesOptions;
   sandbox: SandboxOptions | null;
 }
 
@@ -35,6 +37,7 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
   });
   await app.register(twilioWebhooks, { ...opts.webhooks, logLevel });
   await app.register(api, { ...opts.api, logLevel });
+  await app.register(templates, { ...opts.templates, logLevel });
   if (opts.sandbox) await app.register(sandbox, { ...opts.sandbox, logLevel });
   return app;
 }

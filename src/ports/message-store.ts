@@ -37,6 +37,8 @@ export interface BlobRecord {
 
 export interface InboundForRouting extends InboundText {
   id: number;
+  /** The Messaging Service the text came through, if any (an opt-out covers all its numbers). */
+  messagingServiceSid: string | null;
   createdAt: Date;
   routedAt: Date | null;
   /** A decision recorded before the helpdesk write; a replay carries it out instead of deciding again. */
@@ -54,7 +56,7 @@ export interface TicketLink {
   lastActivityAt: Date;
 }
 
-export type Routing = RoutingDecision & { ticketId: number; decidedAt: string };
+export type Routing = RoutingDecision & { ticketId: number; decidedAt: string; keyword?: string };
 
 export interface MessageStore {
   /** Inserts a batch in one statement; a SID already stored is not inserted again (reported as duplicate). */
@@ -68,6 +70,10 @@ export interface MessageStore {
   markMediaMissing(mediaId: number, error: string): Promise<void>;
   /** Records the decision ahead of the helpdesk write (write-ahead), so a replay repeats the same write. */
   recordDecision(messageId: number, decision: RoutingDecision): Promise<void>;
+  /** The most recently active ticket bound to this customer and Twilio number, if any. */
+  recentLink(helpdesk: string, contactKey: string, twilioNumber: string): Promise<TicketLink | null>;
+  /** Binds a ticket to the Twilio number a conversation uses (a conversation an agent started). */
+  bindTicket(input: { helpdesk: string; ticketId: number; contactKey: string; twilioNumber: string }): Promise<void>;
   /** Binds the ticket to the number and records the decision, in one atomic statement. */
   finishRouting(input: { messageId: number; helpdesk: string; contactKey: string; twilioNumber: string; activityAt: Date; routing: Routing }): Promise<void>;
 }

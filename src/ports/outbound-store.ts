@@ -31,15 +31,19 @@ export interface OutboundStore {
   loadForSending(id: number): Promise<OutboundForSending | null>;
   /** Recorded before calling Twilio: an attempt whose outcome is never recorded is reconciled later. */
   markAttempting(id: number): Promise<Date>;
-  /** Twilio took it: the SID, and Twilio's status unless a callback already moved it further. */
-  markAccepted(id: number, sid: string): Promise<void>;
+  /**
+   * Twilio took it: records the SID and hands back the status callbacks that arrived for that SID before it
+   * was known (oldest first), for the caller to apply.
+   */
+  markAccepted(id: number, sid: string): Promise<EarlyCallback[]>;
   /** Twilio refused it for good: status failed with Twilio's code and message. */
   markRejected(id: number, code: number | null, message: string): Promise<void>;
   /** Twilio certainly did not take it (429): back to pending, no reconciliation needed. */
   markPending(id: number): Promise<void>;
   /**
    * Applies a status callback to the message with this SID under a row lock (callbacks for one message may
-   * arrive concurrently); `compute` gets the current status and history. null: no message has this SID.
+   * arrive concurrently); `compute` gets the current status and history. null: no message has this SID yet;
+   * the callback is then kept until markAccepted records the SID.
    */
   updateStatus(
     sid: string,
@@ -52,3 +56,10 @@ export interface OutboundStore {
 }
 
 export type StatusEntry = StatusEvent;
+
+export interface EarlyCallback {
+  sid: string;
+  status: Status;
+  errorCode: number | null;
+  at: Date;
+}

@@ -60,7 +60,12 @@ describe.each(backends)('outbound on $name', (backend) => {
     h = await startHarness(backend, { emulator: { duplicateCallbacks: true, shuffleCallbacks: true } });
     const ticketId = await ticketFrom();
     const res = await reply(ticketId, { body: 'shuffled' });
-    const done = await until(res.body.message.id, 'delivered');
+    const { sid } = await until(res.body.message.id, 'delivered');
+    // Shuffled, "delivered" may come before "sending": wait for all six callbacks (three statuses, each twice).
+    for (let i = 0; i < 200 && h.emulator.statusCallbacks.filter((c) => c.messageSid === sid && c.responseStatus !== null).length < 6; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const done = await message(res.body.message.id);
     expect(done.statusHistory.map((s) => s.status)).toEqual(['queued', 'sending', 'sent', 'delivered']);
     const forged = await postSignedStatus(h, { MessageSid: done.sid!, MessageStatus: 'failed', ErrorCode: '30007' }, 'f'.repeat(32));
     expect(forged.status).toBe(403);
@@ -149,5 +154,66 @@ describe.each(backends)('outbound on $name', (backend) => {
     const ticket = (await h.api<Ticket>(`/api/v1/tickets/${ticketId}`)).body;
     expect(ticket.notes.filter((n) => n.private)).toHaveLength(1);
     expect(ticket.notes.find((n) => n.private)!.bodyHtml).toContain('Twilio error 30007');
+  });
+
+  it('honours STOP and START: the keyword lands on the ticket, sending is refused with the reason in between', async () => {
+    h = await startHarness(backend);
+    const ticketId = await ticketFrom();
+    await h.text(CUSTOMER, NUMBER, '  Stop! ');
+    await h.idle();
+    const { body } = await h.api<{ messages: (Message & { routing: { keyword?: string; ticketId: number } })[] }>(`/api/v1/messages?ticketId=${ticketId}`);
+    expect(body.messages.at(-1)!.routing).toMatchObject({ keyword: 'STOP (opt-out)', ticketId });
+    const refused = await reply(ticketId, { body: 'Are you still there?' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error!.code).toBe('opted_out');
+    expect(refused.body.error!.message).toMatch(/opted out of messages from \+14155550199: they texted STOP .*text START/);
+    expect(outboundAtTwilio()).toHaveLength(0);
+    await h.text(CUSTOMER, NUMBER, 'start');
+    await h.idle();
+    const allowed = await reply(ticketId, { body: 'Welcome back' });
+    expect(allowed.status).toBe(202);
+    await until(allowed.body.message.id, 'delivered');
+  });
+
+  it('starts a conversation with POST /messages, on a ticket bound to the pair, and continues it', async () => {
+    h = await startHarness(backend);
+    const first = await h.api<{ message: Message }>('/api/v1/messages', { method: 'POST', body: { to: '+1 415 555 0123', from: NUMBER, body: 'Your order shipped' } });
+    expect(first.status).toBe(202);
+    expect(first.body.message).toMatchObject({ to: '+14155550123', from: NUMBER, status: 'queued' });
+    await until(first.body.message.id, 'delivered');
+    const ticketId = first.body.message.ticketId!;
+    const ticket = (await h.api<{ twilioNumber: string; requester: { phone: string } }>(`/api/v1/tickets/${ticketId}`)).body;
+    expect(ticket).toMatchObject({ twilioNumber: NUMBER, requester: { phone: '+14155550123' } });
+    const second = await h.api<{ message: Message }>('/api/v1/messages', { method: 'POST', body: { to: '+14155550123', from: NUMBER, body: 'It arrives Monday' } });
+    expect(second.body.message.ticketId).toBe(ticketId);
+    // The customer's answer threads onto the same ticket.
+    await h.text('+14155550123', NUMBER, 'Great, thanks');
+    await h.idle();
+    const msgs = (await h.api<{ messages: Message[] }>(`/api/v1/messages?ticketId=${ticketId}`)).body.messages;
+    expect(msgs.map((m) => m.direction)).toEqual(['outbound', 'outbound', 'inbound']);
+    const noSender = await h.api<{ error: { code: string } }>('/api/v1/messages', { method: 'POST', body: { to: '+14155550123', body: 'x' } });
+    expect([noSender.status, noSender.body.error.code]).toEqual([400, 'no_sender']);
+  });
+
+  it('previews encoding and segments, naming the characters that force UCS-2', async () => {
+    h = await startHarness(backend);
+    const gsm = await h.api<{ encoding: string; segments: number }>('/api/v1/messages/preview', { method: 'POST', body: { body: 'Hello [world] {ok} €5' } });
+    expect(gsm.body).toMatchObject({ encoding: 'GSM-7', segments: 1 });
+    const ucs = await h.api<{ encoding: string; segments: number; nonGsmCharacters: string[]; problems: { code: string }[] }>(
+      '/api/v1/messages/preview', { method: 'POST', body: { body: 'Thanks 😀 — see you' } });
+    expect(ucs.body).toMatchObject({ encoding: 'UCS-2', segments: 1, nonGsmCharacters: ['😀', '—'], problems: [] });
+    const long = await h.api<{ problems: { code: string }[] }>('/api/v1/messages/preview', { method: 'POST', body: { body: 'z'.repeat(1601) } });
+    expect(long.body.problems.map((p) => p.code)).toEqual(['body_too_long']);
+  });
+
+  it('explains a failure in the SMS log', async () => {
+    h = await startHarness(backend);
+    const ticketId = await ticketFrom('+15005550009');
+    const res = await reply(ticketId, { body: 'hello landline' });
+    await until(res.body.message.id, 'failed');
+    const { body } = await h.api<{ messages: (Message & { errorExplanation: { title: string; fix: string; moreInfo: string } })[] }>('/api/v1/messages');
+    const failed = body.messages.find((m) => m.id === res.body.message.id)!;
+    expect(failed.errorExplanation.moreInfo).toBe('https://www.twilio.com/docs/errors/21614');
+    expect(failed.errorExplanation.fix.length).toBeGreaterThan(10);
   });
 });

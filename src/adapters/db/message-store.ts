@@ -17,6 +17,7 @@ interface RoutingRow {
   created_at: Date;
   routed_at: Date | null;
   routing: RoutingDecision | null;
+  messaging_service_sid: string | null;
   contact_id: number | null;
   link_ticket_id: number | null;
   link_twilio_number: string | null;
@@ -78,6 +79,7 @@ export class SqlMessageStore implements MessageStore {
   async loadForRouting(messageId: number, helpdesk: string): Promise<InboundForRouting | null> {
     const rows = await this.sql.query<RoutingRow>(
       `SELECT m.id, m.sid, m.account_sid, m.from_number, m.to_number, m.contact_key, m.body, m.created_at, m.routed_at, m.routing,
+              m.params->>'MessagingServiceSid' AS messaging_service_sid,
               ${MEDIA_JSON} AS media,
               cl.contact_id, tl.ticket_id AS link_ticket_id, tl.twilio_number AS link_twilio_number,
               tl.last_activity_at AS link_last_activity_at
@@ -96,6 +98,7 @@ export class SqlMessageStore implements MessageStore {
       body: r.body, createdAt: r.created_at, routedAt: r.routed_at, pendingDecision: r.routed_at ? null : r.routing,
       media: r.media.map(toStoredMedia),
       knownContactId: r.contact_id,
+      messagingServiceSid: r.messaging_service_sid,
       recentLink: r.link_ticket_id === null
         ? null
         : toLink({ ticket_id: r.link_ticket_id, twilio_number: r.link_twilio_number!, last_activity_at: r.link_last_activity_at! }),
@@ -144,6 +147,23 @@ export class SqlMessageStore implements MessageStore {
 
   async recordDecision(messageId: number, decision: RoutingDecision): Promise<void> {
     await this.sql.query('UPDATE messages SET routing = $2 WHERE id = $1 AND routed_at IS NULL', [messageId, JSON.stringify(decision)]);
+  }
+
+  async recentLink(helpdesk: string, contactKey: string, twilioNumber: string): Promise<TicketLink | null> {
+    const rows = await this.sql.query<LinkRow>(
+      `SELECT ticket_id, twilio_number, last_activity_at FROM ticket_links
+        WHERE helpdesk = $1 AND contact_key = $2 AND twilio_number = $3 ORDER BY last_activity_at DESC LIMIT 1`,
+      [helpdesk, contactKey, twilioNumber],
+    );
+    return rows[0] ? toLink(rows[0]) : null;
+  }
+
+  async bindTicket(input: { helpdesk: string; ticketId: number; contactKey: string; twilioNumber: string }): Promise<void> {
+    await this.sql.query(
+      `INSERT INTO ticket_links (helpdesk, ticket_id, contact_key, twilio_number, last_activity_at) VALUES ($1, $2, $3, $4, now())
+       ON CONFLICT (helpdesk, ticket_id) DO UPDATE SET twilio_number = EXCLUDED.twilio_number, last_activity_at = now()`,
+      [input.helpdesk, input.ticketId, input.contactKey, input.twilioNumber],
+    );
   }
 
   async finishRouting(input: { messageId: number; helpdesk: string; contactKey: string; twilioNumber: string; activityAt: Date; routing: Routing }): Promise<void> {

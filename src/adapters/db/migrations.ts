@@ -179,6 +179,21 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: 'early status callbacks',
+    sql: `
+      -- Twilio may call back about a message before its create call has answered (or before smsdesk recorded
+      -- the SID): such callbacks wait here and are applied when the SID is recorded.
+      CREATE TABLE early_status_callbacks (
+        sid text NOT NULL,
+        status text NOT NULL,
+        error_code int,
+        at timestamptz NOT NULL,
+        PRIMARY KEY (sid, status)
+      );
+    `,
+  },
 ];
 
 export async function migrate(sql: Sql): Promise<number> {

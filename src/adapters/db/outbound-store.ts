@@ -1,7 +1,7 @@
 import type { Sql } from './sql.ts';
 import { lockKeysForEnqueue } from '../queue/job-queue.ts';
 import type { Status } from '../../domain/message-status.ts';
-import type { NewOutboundMessage, OutboundForSending, OutboundStore, StatusEntry } from '../../ports/outbound-store.ts';
+import type { EarlyCallback, NewOutboundMessage, OutboundForSending, OutboundStore, StatusEntry } from '../../ports/outbound-store.ts';
 
 interface Row {
   id: number;
@@ -14,6 +14,15 @@ interface Row {
   ticket_id: number | null;
   send_state: OutboundForSending['sendState'];
   attempt_started_at: Date | null;
+}
+
+/**
+ * Serializes a callback for a SID not yet recorded with the recording of that SID, so a callback is either
+ * applied to the message or kept for markAccepted, never lost between the two (PostgreSQL; the embedded
+ * database runs one transaction at a time anyway).
+ */
+async function lockSid(tx: Sql, sid: string): Promise<void> {
+  if (tx.kind === 'postgres') await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('sid:' || $1, 0))`, [sid]);
 }
 
 export class SqlOutboundStore implements OutboundStore {
@@ -66,8 +75,16 @@ export class SqlOutboundStore implements OutboundStore {
     return rows[0]!.at;
   }
 
-  async markAccepted(id: number, sid: string): Promise<void> {
-    await this.sql.query(`UPDATE messages SET send_state = 'accepted', sid = $2 WHERE id = $1`, [id, sid]);
+  async markAccepted(id: number, sid: string): Promise<EarlyCallback[]> {
+    return this.sql.transaction(async (tx) => {
+      await lockSid(tx, sid);
+      await tx.query(`UPDATE messages SET send_state = 'accepted', sid = $2 WHERE id = $1`, [id, sid]);
+      const early = await tx.query<{ sid: string; status: Status; error_code: number | null; at: Date }>(
+        'DELETE FROM early_status_callbacks WHERE sid = $1 RETURNING sid, status, error_code, at', [sid]);
+      return early
+        .map((e) => ({ sid: e.sid, status: e.status, errorCode: e.error_code, at: e.at }))
+        .sort((a, b) => a.at.getTime() - b.at.getTime());
+    });
   }
 
   async markRejected(id: number, code: number | null, message: string): Promise<void> {
@@ -90,12 +107,23 @@ export class SqlOutboundStore implements OutboundStore {
     errorMessage: string | null,
   ): Promise<{ id: number; ticketId: number | null; to: string; before: Status; status: Status } | null> {
     return this.sql.transaction(async (tx) => {
+      await lockSid(tx, sid);
       const rows = await tx.query<{ id: number; status: Status; status_history: StatusEntry[]; ticket_id: number | null; to_number: string }>(
         'SELECT id, status, status_history, ticket_id, to_number FROM messages WHERE sid = $1 FOR UPDATE',
         [sid],
       );
       const row = rows[0];
-      if (!row) return null;
+      if (!row) {
+        // The incoming event, as `compute` folds it into an empty history.
+        const early = compute({ status: 'queued', history: [] }).history.at(-1);
+        if (early) {
+          await tx.query(
+            `INSERT INTO early_status_callbacks (sid, status, error_code, at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+            [sid, early.status, early.errorCode, early.at],
+          );
+        }
+        return null;
+      }
       const next = compute({ status: row.status, history: row.status_history });
       await tx.query(
         `UPDATE messages SET status = $2, status_history = $3::jsonb,

@@ -1,0 +1,17 @@
+/** Who asked not to be texted, from which number or Messaging Service, and how. */
+export interface OptOutRecord {
+  accountSid: string;
+  /** A phone number or a Messaging Service SID (MG…): an opt-out from a service covers all its numbers. */
+  sender: string;
+  customer: string;
+  optedOut: boolean;
+  /** The keyword texted (STOP, START, …) or the Twilio error that told us (21610). */
+  keyword: string;
+  source: 'keyword' | 'twilio-21610';
+}
+
+export interface OptOutStore {
+  record(entry: OptOutRecord): Promise<void>;
+  /** The opt-out in force for this customer from any of `senders`, or null when they may be texted. */
+  activeOptOut(accountSid: string, senders: string[], customer: string): Promise<{ sender: string; keyword: string; at: Date } | null>;
+}
