@@ -116,7 +116,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
   // Each sender's rate is a budget shared by every instance through the database (sender_budgets).
   const pacing = { budget: new SqlSenderBudget(sql), rate: (sender: string) => senderRate(sender, config.senderRates) };
   const applyStatus = new ApplyStatus(outbound, helpdesk);
-  const deliver = new DeliverMessage(outbound, messaging, helpdesk, () => `${publicUrl}/webhooks/twilio/status`, pacing, applyStatus);
+  const deliver = new DeliverMessage(outbound, messaging, helpdesk, () => `${publicUrl}/webhooks/twilio/status`, pacing, applyStatus, optOuts);
   const sender = new Worker<{ messageId: number }>(
     queue,
     {

@@ -4,6 +4,10 @@ import { SendError, type Messaging } from '../ports/messaging.ts';
 import { deliveryProblemHtml, outgoingSmsHtml } from '../domain/ticket-format.ts';
 import { explainTwilioError } from '../domain/twilio-errors.ts';
 import type { ApplyStatus } from './apply-status.ts';
+import type { OptOutStore } from '../ports/opt-out-store.ts';
+
+/** Twilio: "Attempt to send to unsubscribed recipient". */
+const UNSUBSCRIBED = 21610;
 import { segmentInfo } from '../domain/segments.ts';
 import type { SendPacing } from '../ports/sender-budget.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -22,6 +26,7 @@ export class DeliverMessage {
     private readonly statusCallbackUrl: () => string,
     private readonly pacing: SendPacing,
     private readonly statuses: ApplyStatus,
+    private readonly optOuts: OptOutStore,
   ) {}
 
   async run(messageId: number): Promise<void> {
@@ -44,6 +49,10 @@ export class DeliverMessage {
     } catch (err) {
       if (err instanceof SendError && err.kind === 'rejected') {
         await this.outbound.markRejected(msg.id, err.code, err.message);
+        // Twilio knows the customer unsubscribed (STOP before smsdesk was there, or on another system).
+        if (err.code === UNSUBSCRIBED) {
+          await this.optOuts.record({ accountSid: msg.accountSid, sender: msg.from, customer: msg.to, optedOut: true, keyword: '21610', source: 'twilio-21610' });
+        }
         return this.noteProblem(msg, 'failed', err.code);
       }
       if (err instanceof SendError && err.kind === 'throttled') await this.outbound.markPending(msg.id);

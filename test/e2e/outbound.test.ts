@@ -92,6 +92,12 @@ describe.each(backends)('outbound on $name', (backend) => {
     expect(note.bodyHtml).toContain(`Twilio error ${code}`);
     expect(note.bodyHtml).toContain('What to do:');
     expect(outboundAtTwilio()).toHaveLength(0);
+    if (code === 21610) {
+      // Twilio's word that they unsubscribed stands: the next reply is refused before any call.
+      const again = await reply(ticketId, { body: 'Second try' });
+      expect([again.status, again.body.error?.code]).toEqual([409, 'opted_out']);
+      expect(again.body.error!.message).toMatch(/Twilio reported them unsubscribed \(error 21610\)/);
+    }
   });
 
   it('sends 20 parallel replies as exactly 20 Twilio messages', async () => {
