@@ -5,6 +5,10 @@ import { deliveryProblemHtml, outgoingSmsHtml } from '../domain/ticket-format.ts
 import { explainTwilioError } from '../domain/twilio-errors.ts';
 import type { ApplyStatus } from './apply-status.ts';
 import type { OptOutStore } from '../ports/opt-out-store.ts';
+import { DeferJob } from '../ports/queue.ts';
+
+/** Waits for a slot up to this long in the handler; longer waits go back to the queue. */
+const MAX_SLEEP_MS = 250;
 
 /** Twilio: "Attempt to send to unsubscribed recipient". */
 const UNSUBSCRIBED = 21610;
@@ -68,14 +72,20 @@ export class DeliverMessage {
   }
 
   /**
-   * Books this attempt's slot in the sender's shared budget (its segments; an MMS counts as one message) and
-   * sleeps until it; the worker's heartbeat keeps the claim alive meanwhile. Before markAttempting, so the
-   * attempt is recorded when the call really starts, and a crash while waiting needs no reconciliation.
+   * Books this attempt's slot in the sender's shared budget (its segments; an MMS counts as one message),
+   * once, and remembers it. A slot more than a moment away defers the job until then (the queue brings it
+   * back, still first in its conversation), so messages waiting for a slow sender never hold a handler that a
+   * fast sender could use. Before markAttempting, so the attempt is recorded when the call really starts.
    */
   private async waitForSlot(msg: OutboundForSending): Promise<void> {
-    const segments = msg.mediaUrls.length > 0 ? 1 : segmentInfo(msg.body).segments;
-    const slot = await this.pacing.budget.reserve(msg.from, segments, this.pacing.rate(msg.from));
+    let slot = msg.sendSlotAt;
+    if (!slot) {
+      const segments = msg.mediaUrls.length > 0 ? 1 : segmentInfo(msg.body).segments;
+      slot = await this.pacing.budget.reserve(msg.from, segments, this.pacing.rate(msg.from));
+      await this.outbound.bookSlot(msg.id, slot);
+    }
     const waitMs = slot.getTime() - Date.now();
+    if (waitMs > MAX_SLEEP_MS) throw new DeferJob(slot);
     if (waitMs > 0) await sleep(waitMs);
   }
 

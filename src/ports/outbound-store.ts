@@ -23,12 +23,16 @@ export interface OutboundForSending {
   ticketId: number | null;
   sendState: 'pending' | 'attempting' | 'accepted' | 'rejected';
   attemptStartedAt: Date | null;
+  /** The slot booked in the sender's budget for the next attempt, if any. */
+  sendSlotAt: Date | null;
 }
 
 export interface OutboundStore {
   /** Stores the message (status queued) and its send job in one statement; returns the message id. */
   create(message: NewOutboundMessage, queue: string, key: string): Promise<number>;
   loadForSending(id: number): Promise<OutboundForSending | null>;
+  /** Remembers the booked slot, so a deferred job does not book another. */
+  bookSlot(id: number, at: Date): Promise<void>;
   /** Recorded before calling Twilio: an attempt whose outcome is never recorded is reconciled later. */
   markAttempting(id: number): Promise<Date>;
   /**

@@ -194,6 +194,14 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: 'booked send slot',
+    sql: `
+      -- The slot a message booked in its sender's budget, kept while its job waits in the queue for it.
+      ALTER TABLE messages ADD COLUMN send_slot_at timestamptz;
+    `,
+  },
 ];
 
 export async function migrate(sql: Sql): Promise<number> {

@@ -14,6 +14,7 @@ interface Row {
   ticket_id: number | null;
   send_state: OutboundForSending['sendState'];
   attempt_started_at: Date | null;
+  send_slot_at: Date | null;
 }
 
 /**
@@ -54,7 +55,7 @@ export class SqlOutboundStore implements OutboundStore {
 
   async loadForSending(id: number): Promise<OutboundForSending | null> {
     const rows = await this.sql.query<Row>(
-      `SELECT id, sid, account_sid, from_number, to_number, body, media_urls, ticket_id, send_state, attempt_started_at
+      `SELECT id, sid, account_sid, from_number, to_number, body, media_urls, ticket_id, send_state, attempt_started_at, send_slot_at
          FROM messages WHERE id = $1 AND direction = 'outbound'`,
       [id],
     );
@@ -63,12 +64,18 @@ export class SqlOutboundStore implements OutboundStore {
     return {
       id: r.id, sid: r.sid, accountSid: r.account_sid, from: r.from_number, to: r.to_number, body: r.body,
       mediaUrls: r.media_urls, ticketId: r.ticket_id, sendState: r.send_state, attemptStartedAt: r.attempt_started_at,
+      sendSlotAt: r.send_slot_at,
     };
+  }
+
+  async bookSlot(id: number, at: Date): Promise<void> {
+    await this.sql.query('UPDATE messages SET send_slot_at = $2 WHERE id = $1', [id, at]);
   }
 
   async markAttempting(id: number): Promise<Date> {
     const rows = await this.sql.query<{ at: Date }>(
-      `UPDATE messages SET send_state = 'attempting', send_attempts = send_attempts + 1, attempt_started_at = now()
+      `UPDATE messages SET send_state = 'attempting', send_attempts = send_attempts + 1, attempt_started_at = now(),
+              send_slot_at = NULL
         WHERE id = $1 RETURNING attempt_started_at AS at`,
       [id],
     );

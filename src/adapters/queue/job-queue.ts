@@ -111,6 +111,15 @@ export class JobQueue {
     );
   }
 
+  /** Puts a claimed job back until `until`, without counting the claim as an attempt (it did not fail). */
+  async defer(job: Claim, until: Date): Promise<void> {
+    await this.sql.query(
+      `UPDATE jobs SET state = 'ready', run_at = $3, locked_until = NULL, attempts = attempts - 1
+        WHERE id = $1 AND attempts = $2`,
+      [job.id, job.attempts, until],
+    );
+  }
+
   /** Schedules another attempt, or parks the job as failed once attempts are used up. */
   async retryOrFail(job: Job, error: string, delayMs: number): Promise<'retry' | 'failed'> {
     const failed = job.attempts >= this.options.maxAttempts;

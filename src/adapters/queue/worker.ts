@@ -1,4 +1,5 @@
 import type { Claim, Job, JobQueue } from './job-queue.ts';
+import { DeferJob } from '../../ports/queue.ts';
 
 export interface WorkerLogger {
   warn(obj: object, msg: string): void;
@@ -124,6 +125,7 @@ export class Worker<P> {
     const done = this.turn().then(() => this.handler(job).finally(() => this.release())).then(
       () => this.markCompleted(job),
       async (err: unknown) => {
+        if (err instanceof DeferJob) return this.defer(job, err.until);
         const message = err instanceof Error ? err.message : String(err);
         const delay = Math.min(this.options.retryMaxMs, this.options.retryBaseMs * 2 ** (job.attempts - 1));
         const outcome = await this.jobs.retryOrFail(job as Job, message, delay).catch(() => 'unrecorded');
@@ -136,6 +138,13 @@ export class Worker<P> {
       this.wakeUp?.();
     });
     this.inFlight.set(job.id, { job: { id: job.id, attempts: job.attempts }, done: tracked });
+  }
+
+  private async defer(job: Job<P>, until: Date): Promise<void> {
+    await this.jobs.defer(job, until).catch((err) => this.log.warn({ err, jobId: job.id }, 'could not defer job; it will be retried'));
+    // Come back for it when it is due, rather than at the next poll.
+    const timer = setTimeout(() => this.wake(), Math.max(0, until.getTime() - Date.now()));
+    timer.unref();
   }
 
   /** Deleted in a batch by the next claim (or by stop/idle), not one statement per job. */
