@@ -59,7 +59,11 @@ export class DeliverMessage {
         }
         return this.noteProblem(msg, 'failed', err.code);
       }
-      if (err instanceof SendError && err.kind === 'throttled') await this.outbound.markPending(msg.id);
+      if (err instanceof SendError && err.kind === 'throttled') {
+        // Nothing was sent: come back after Twilio's Retry-After, without counting it as a failed attempt.
+        await this.outbound.markPending(msg.id);
+        throw new DeferJob(new Date(Date.now() + (err.retryAfterMs ?? 1000)));
+      }
       throw err;
     }
     await this.accepted(msg, sid);

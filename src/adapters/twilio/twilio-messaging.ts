@@ -1,6 +1,7 @@
 import type { TwilioAccount } from '../../config.ts';
 import { SendError, type Messaging, type SendRequest, type SentMessage } from '../../ports/messaging.ts';
 import { createTwilioClient, type TwilioClient } from './client.ts';
+import { AdaptiveLimit } from './adaptive-limit.ts';
 
 interface TwilioRestError {
   status?: number;
@@ -8,9 +9,13 @@ interface TwilioRestError {
   message?: string;
 }
 
+/** Creates in flight per account at most; fewer while Twilio answers 429 (see AdaptiveLimit). */
+const MAX_IN_FLIGHT = 16;
+
 /** Messaging over the official SDK, one client per configured account. */
 export class TwilioMessaging implements Messaging {
   private readonly clients = new Map<string, TwilioClient>();
+  private readonly limits = new Map<string, AdaptiveLimit>();
 
   constructor(
     private readonly accounts: () => readonly TwilioAccount[],
@@ -19,18 +24,36 @@ export class TwilioMessaging implements Messaging {
   ) {}
 
   async send(request: SendRequest): Promise<SentMessage> {
+    const client = this.client(request.accountSid);
+    const limit = this.limitFor(request.accountSid);
+    await limit.acquire();
+    let outcome: 'ok' | 'throttled' | 'other' = 'other';
     try {
-      const message = await this.client(request.accountSid).messages.create({
+      const message = await client.messages.create({
         to: request.to,
         from: request.from,
         body: request.body,
         ...(request.mediaUrls.length ? { mediaUrl: request.mediaUrls } : {}),
         statusCallback: request.statusCallback,
       });
+      outcome = 'ok';
       return { sid: message.sid, status: message.status };
     } catch (err) {
-      throw toSendError(err);
+      const sendError = toSendError(err);
+      if (sendError.kind === 'throttled') outcome = 'throttled';
+      throw sendError;
+    } finally {
+      limit.release(outcome);
     }
+  }
+
+  private limitFor(accountSid: string): AdaptiveLimit {
+    let limit = this.limits.get(accountSid);
+    if (!limit) {
+      limit = new AdaptiveLimit(MAX_IN_FLIGHT);
+      this.limits.set(accountSid, limit);
+    }
+    return limit;
   }
 
   async findSent(query: { accountSid: string; from: string; to: string; body: string; since: Date }): Promise<SentMessage | null> {
