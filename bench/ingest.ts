@@ -6,20 +6,22 @@
 // a bare Fastify server (bench/bare-server.ts) that only checks the signature, under the same load.
 // A report, not a test: it exits 0 whether or not the floors are met, and marks each floor ✓ or ✗.
 // Figures are also written to bench/results/ingest.json.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { twilioSignature } from '../src/adapters/twilio/emulator/signature.ts';
+import {
+  alive, childEnv, deathNotice, freePort, installCleanup, numberFlag, runMain, type ServerChild, sleep, startChild, stopChild, tempDirs, waitFor,
+} from './lib/children.ts';
+import { int, mark, ms, round } from './lib/format.ts';
 
+const SCRIPT = 'bench:ingest';
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
-const ROOT = resolve(BENCH_DIR, '..');
 const WEBHOOK_PATH = '/webhooks/twilio/messages';
 const FLOORS = { ackedPerSec: 1000, p99Ms: 50, textsPerSec: 300 };
 
@@ -57,14 +59,7 @@ if (flags.help) {
   process.exit(0);
 }
 
-function positiveInt(name: string, raw: string | undefined, min: number): number {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) {
-    console.error(`bench:ingest: --${name} must be a whole number ≥ ${min}, got "${raw}"`);
-    process.exit(2);
-  }
-  return n;
-}
+const positiveInt = (name: string, raw: string | undefined, min: number) => numberFlag(SCRIPT, name, raw, min);
 
 const COUNT = positiveInt('count', flags.count, 1);
 const CONCURRENCY = positiveInt('concurrency', flags.concurrency, 1);
@@ -84,136 +79,8 @@ for (const e of EXPERIMENTS) {
 }
 const CPUS = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
 
-// ------------------------------------------------------------------------------------ child processes
-
-interface ServerChild {
-  name: string;
-  proc: ChildProcess;
-  pid: number;
-  port: number;
-  /** Last lines the child printed (stdout and stderr), for diagnosing a crash. */
-  tail: string[];
-  /** Log lines at warn or above (pino JSON level ≥ 40) or anything on stderr. */
-  warnings: string[];
-  exited: Promise<void>;
-}
-
-const children = new Set<ServerChild>();
-const tempDirs = new Set<string>();
-
-/** Synchronous last resort, for 'exit' and signals: no orphaned servers, no leftover data dirs. */
-function cleanupSync(): void {
-  for (const child of children) {
-    if (child.proc.exitCode === null && child.proc.signalCode === null) child.proc.kill('SIGKILL');
-  }
-  children.clear();
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-  tempDirs.clear();
-}
-
-process.on('exit', cleanupSync);
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
-  process.on(signal, () => {
-    console.error(`\nbench:ingest: ${signal}, stopping the servers`);
-    cleanupSync();
-    process.exit(code);
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      srv.close(() => resolvePort(port));
-    });
-  });
-}
-
-/** Just what the server needs: nothing inherited can switch it to PostgreSQL, a config file or a helpdesk. */
-function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const key of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ']) {
-    const v = process.env[key];
-    if (v !== undefined) env[key] = v;
-  }
-  return { ...env, ...extra };
-}
-
-function startChild(name: string, script: string, args: string[], env: NodeJS.ProcessEnv, port: number, nodeFlags: string[] = []): ServerChild {
-  const proc = spawn(process.execPath, [...nodeFlags, script, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  if (proc.pid === undefined) throw new Error(`could not start ${name}`);
-  const child: ServerChild = {
-    name, proc, pid: proc.pid, port, tail: [], warnings: [],
-    exited: new Promise((done) => proc.once('exit', () => done())),
-  };
-  const collect = (stream: NodeJS.ReadableStream | null, isStderr: boolean) => {
-    let partial = '';
-    stream?.setEncoding('utf8');
-    stream?.on('data', (chunk: string) => {
-      const lines = (partial + chunk).split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines) {
-        if (!line) continue;
-        child.tail.push(line);
-        if (child.tail.length > 40) child.tail.shift();
-        if (isStderr || pinoLevel(line) >= 40) child.warnings.push(line);
-        proc.emit('line', line);
-      }
-    });
-  };
-  collect(proc.stdout, false);
-  collect(proc.stderr, true);
-  children.add(child);
-  return child;
-}
-
-function pinoLevel(line: string): number {
-  if (!line.startsWith('{')) return 0;
-  try {
-    const parsed: unknown = JSON.parse(line);
-    if (typeof parsed === 'object' && parsed !== null && 'level' in parsed && typeof parsed.level === 'number') return parsed.level;
-  } catch {
-    // not a log line
-  }
-  return 0;
-}
-
-function alive(child: ServerChild): boolean {
-  return child.proc.exitCode === null && child.proc.signalCode === null;
-}
-
-function deathNotice(child: ServerChild): Error {
-  return new Error(
-    `${child.name} exited (code ${child.proc.exitCode}, signal ${child.proc.signalCode}); its last output:\n  ` +
-      (child.tail.join('\n  ') || '(none)'),
-  );
-}
-
-async function stopChild(child: ServerChild, graceMs: number): Promise<void> {
-  if (alive(child)) {
-    child.proc.kill('SIGTERM');
-    const timer = setTimeout(() => child.proc.kill('SIGKILL'), graceMs);
-    await child.exited;
-    clearTimeout(timer);
-  }
-  children.delete(child);
-}
-
-async function waitFor(child: ServerChild, what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (!alive(child)) throw deathNotice(child);
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`${child.name}: ${what} did not happen within ${timeoutMs / 1000} s`);
-    await sleep(100);
-  }
-}
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+// No orphaned servers or leftover data dirs, however the script ends (children are started from bench/lib/children.ts).
+installCleanup(SCRIPT);
 
 // ------------------------------------------------------------------------------------------- RSS
 
@@ -597,11 +464,6 @@ function readTrace(file: string, labels: string[]): SqlTracePhase[] {
 
 // ------------------------------------------------------------------------------------------- report
 
-const int = (n: number) => Math.round(n).toLocaleString('en-US');
-const ms = (n: number) => (n < 10 ? n.toFixed(1) : Math.round(n).toString()) + ' ms';
-const mark = (met: boolean) => (met ? '✓' : '✗');
-const round = (n: number, digits = 2) => Number(n.toFixed(digits));
-
 function ackJson(r: FireResult) {
   return {
     sent: r.sent, ok: r.ok, errors: r.errors, firstError: r.firstError, wallSeconds: round(r.wallMs / 1000, 3),
@@ -724,12 +586,4 @@ async function main(): Promise<void> {
   console.log(`(figures written to ${join('bench', 'results', 'ingest.json')})`);
 }
 
-try {
-  await main();
-} catch (err) {
-  console.error(`bench:ingest failed: ${err instanceof Error ? err.message : String(err)}`);
-  process.exitCode = 1;
-} finally {
-  for (const child of [...children]) await stopChild(child, 5_000);
-  cleanupSync();
-}
+await runMain(SCRIPT, main);

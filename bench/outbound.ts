@@ -18,19 +18,21 @@
 // jobs parked as failed: must be 0); lost (accepted by smsdesk, never at Twilio) and doubled (more Twilio messages
 // than replies, by body): both must be 0. A report, not a test: exits 0 and marks each check ✓ or ✗.
 // Figures are also written to bench/results/outbound.json.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { startTwilioEmulator, type TwilioEmulator } from '../src/adapters/twilio/emulator/index.ts';
+import {
+  alive, childEnv, deathNotice, freePort, installCleanup, numberFlag, runMain, type ServerChild, sleep, startChild, stopAll, tempDirs, waitFor,
+} from './lib/children.ts';
+import { int, mark, round } from './lib/format.ts';
 
+const SCRIPT = 'bench:outbound';
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
-const ROOT = resolve(BENCH_DIR, '..');
 const FLOOR = 0.95;
 const CEILING = 1.05;
 
@@ -66,14 +68,7 @@ if (flags.help) {
   process.exit(0);
 }
 
-function number(name: string, raw: string | undefined, min: number, integer = true): number {
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) {
-    console.error(`bench:outbound: --${name} must be ${integer ? 'a whole number' : 'a number'} ≥ ${min}, got "${raw}"`);
-    process.exit(2);
-  }
-  return n;
-}
+const number = (name: string, raw: string | undefined, min: number, integer = true) => numberFlag(SCRIPT, name, raw, min, integer);
 
 const COUNTS = (flags.counts ?? '').split(',').map((c) => number('counts', c.trim(), 1));
 if (COUNTS.length !== 3) {
@@ -108,113 +103,8 @@ const SENDERS: Sender[] = [
 ];
 const TOTAL = SENDERS.reduce((a, s) => a + s.count, 0);
 
-// ------------------------------------------------------------------------------------ child processes
-
-interface ServerChild {
-  name: string;
-  proc: ChildProcess;
-  port: number;
-  tail: string[];
-  /** Log lines at warn or above, or anything on stderr. */
-  warnings: string[];
-  exited: Promise<void>;
-}
-
-const children = new Set<ServerChild>();
-const tempDirs = new Set<string>();
-
-function cleanupSync(): void {
-  for (const child of children) if (alive(child)) child.proc.kill('SIGKILL');
-  children.clear();
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-  tempDirs.clear();
-}
-
-process.on('exit', cleanupSync);
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
-  process.on(signal, () => {
-    console.error(`\nbench:outbound: ${signal}, stopping the servers`);
-    cleanupSync();
-    process.exit(code);
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      srv.close(() => resolvePort(port));
-    });
-  });
-}
-
-/** Just what the server needs: nothing inherited can point it at another database, config file or helpdesk. */
-function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const key of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ']) {
-    const v = process.env[key];
-    if (v !== undefined) env[key] = v;
-  }
-  return { ...env, ...extra };
-}
-
-function pinoLevel(line: string): number {
-  if (!line.startsWith('{')) return 0;
-  try {
-    const parsed: unknown = JSON.parse(line);
-    if (typeof parsed === 'object' && parsed !== null && 'level' in parsed && typeof parsed.level === 'number') return parsed.level;
-  } catch {
-    // not a log line
-  }
-  return 0;
-}
-
-function startSmsdesk(name: string, port: number, env: NodeJS.ProcessEnv): ServerChild {
-  const proc = spawn(process.execPath, ['bin/smsdesk.js', 'serve'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const child: ServerChild = { name, proc, port, tail: [], warnings: [], exited: new Promise((done) => proc.once('exit', () => done())) };
-  const collect = (stream: NodeJS.ReadableStream | null, isStderr: boolean) => {
-    let partial = '';
-    stream?.setEncoding('utf8');
-    stream?.on('data', (chunk: string) => {
-      const lines = (partial + chunk).split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines) {
-        if (!line) continue;
-        child.tail.push(line);
-        if (child.tail.length > 40) child.tail.shift();
-        if (isStderr || pinoLevel(line) >= 40) child.warnings.push(line);
-      }
-    });
-  };
-  collect(proc.stdout, false);
-  collect(proc.stderr, true);
-  children.add(child);
-  return child;
-}
-
-function alive(child: ServerChild): boolean {
-  return child.proc.exitCode === null && child.proc.signalCode === null;
-}
-
-function deathNotice(child: ServerChild): Error {
-  return new Error(`${child.name} exited (code ${child.proc.exitCode}, signal ${child.proc.signalCode}); its last output:\n  ` + (child.tail.join('\n  ') || '(none)'));
-}
-
-async function stopChild(child: ServerChild, graceMs: number): Promise<void> {
-  if (alive(child)) {
-    child.proc.kill('SIGTERM');
-    const timer = setTimeout(() => child.proc.kill('SIGKILL'), graceMs);
-    await child.exited;
-    clearTimeout(timer);
-  }
-  children.delete(child);
-}
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+// No orphaned servers or leftover data dirs, however the script ends (children are started from bench/lib/children.ts).
+installCleanup(SCRIPT);
 
 // ------------------------------------------------------------------------------------------- PostgreSQL
 
@@ -338,10 +228,6 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
 }
 
-const int = (n: number) => Math.round(n).toLocaleString('en-US');
-const mark = (ok: boolean) => (ok ? '✓' : '✗');
-const round = (n: number, digits = 2) => Number(n.toFixed(digits));
-
 /** Runs `work` over `items` with at most `concurrency` at once. */
 async function pool<T, R>(items: T[], concurrency: number, work: (item: T, i: number) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
@@ -384,16 +270,10 @@ async function main(): Promise<void> {
         TWILIO_API_BASE_URL: emulator.apiBaseUrl, SMSDESK_API_TOKEN: apiToken, SMSDESK_SENDER_RATES: rates, LOG_LEVEL: 'warn', NODE_ENV: 'production',
       };
       if (database) env.DATABASE_URL = database.url;
-      const child = startSmsdesk(`smsdesk #${i + 1}`, port, childEnv(env));
+      const child = startChild(`smsdesk #${i + 1}`, 'bin/smsdesk.js', ['serve'], childEnv(env), port);
       const api = new Api(child, apiToken);
-      const deadline = Date.now() + 60_000;
-      for (;;) {
-        if (!alive(child)) throw deathNotice(child);
-        const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
-        if (ok) break;
-        if (Date.now() > deadline) throw new Error(`${child.name} did not answer /healthz within 60 s`);
-        await sleep(100);
-      }
+      await waitFor(child, 'GET /healthz → 200', 60_000, () => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok),
+        `${child.name} did not answer /healthz within 60 s`);
       apis.push(api);
     }
     const first = apis[0]!;
@@ -582,7 +462,7 @@ async function main(): Promise<void> {
     writeFileSync(out, JSON.stringify(json, null, 2) + '\n');
     console.log(`(figures written to ${join('bench', 'results', 'outbound.json')})`);
   } finally {
-    for (const child of [...children]) await stopChild(child, 10_000);
+    await stopAll(10_000);
     await emulator.close();
     await database?.drop().catch((err: unknown) => console.error(`could not drop the bench database: ${(err as Error).message}`));
   }
@@ -594,12 +474,4 @@ function countBy(values: string[]): Map<string, number> {
   return out;
 }
 
-try {
-  await main();
-} catch (err) {
-  console.error(`bench:outbound failed: ${err instanceof Error ? err.message : String(err)}`);
-  process.exitCode = 1;
-} finally {
-  for (const child of [...children]) await stopChild(child, 5_000);
-  cleanupSync();
-}
+await runMain(SCRIPT, main);
