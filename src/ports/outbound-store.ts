@@ -1,26 +1,24 @@
 import type { Status, StatusEvent } from '../domain/message-status.ts';
 
-/** What sending stores about outbound messages. */
-export interface NewOutboundMessage {
+/** An outbound message as an agent asked for it: who sends what to whom, for which ticket. */
+export interface OutboundText {
   accountSid: string;
   from: string;
   to: string;
   body: string;
   mediaUrls: string[];
   ticketId: number | null;
+}
+
+/** What sending stores about outbound messages. */
+export interface NewOutboundMessage extends OutboundText {
   encoding: string;
   segments: number;
 }
 
-export interface OutboundForSending {
+export interface OutboundForSending extends OutboundText {
   id: number;
   sid: string | null;
-  accountSid: string;
-  from: string;
-  to: string;
-  body: string;
-  mediaUrls: string[];
-  ticketId: number | null;
   sendState: 'pending' | 'attempting' | 'accepted' | 'rejected';
   attemptStartedAt: Date | null;
   /** The slot booked in the sender's budget for the next attempt, if any. */
