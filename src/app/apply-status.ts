@@ -17,12 +17,8 @@ export class ApplyStatus {
 
   async apply(callback: { sid: string; status: Status; errorCode: number | null; at: Date }): Promise<void> {
     const explained = explainTwilioError(callback.errorCode);
-    const result = await this.outbound.updateStatus(
-      callback.sid,
-      (current) => applyStatus(current.history, { status: callback.status, at: callback.at.toISOString(), errorCode: callback.errorCode }),
-      callback.errorCode,
-      explained?.title ?? null,
-    );
+    const event = { status: callback.status, at: callback.at.toISOString(), errorCode: callback.errorCode };
+    const result = await this.outbound.updateStatus(callback.sid, event, (current) => applyStatus(current.history, event), explained?.title ?? null);
     // A SID smsdesk never sent (a message sent from elsewhere on the account) is none of its business.
     if (!result || result.before === result.status || !isFailure(result.status) || result.ticketId === null) return;
     const e = explained ?? { title: 'Twilio gave no error code', explanation: 'The carrier did not say why.', fix: 'Check the message log in the Twilio Console.', moreInfo: null };

@@ -6,7 +6,7 @@ import { incomingSmsHtml, subjectFor } from '../domain/ticket-format.ts';
 import { formatPhone } from '../domain/phone.ts';
 import type { FetchMedia } from './fetch-media.ts';
 import type { OptOutStore } from '../ports/opt-out-store.ts';
-import { classifyKeyword } from '../domain/opt-out.ts';
+import { keywordOf } from '../domain/opt-out.ts';
 
 /**
  * Job attempts spent on media that keeps failing transiently (Twilio's 404 while it propagates, 5xx) before
@@ -85,9 +85,9 @@ export class RouteInbound {
    * upsert, so a replayed job records the same thing again.
    */
   private async recordKeyword(msg: InboundForRouting): Promise<string | null> {
-    const kind = classifyKeyword(msg.body);
-    if (!kind) return null;
-    const keyword = msg.body.trim().toUpperCase().replace(/[^A-Z]/g, '');
+    const found = keywordOf(msg.body);
+    if (!found) return null;
+    const { keyword, kind } = found;
     if (kind !== 'help') {
       for (const sender of [msg.to, msg.messagingServiceSid].filter((s): s is string => Boolean(s))) {
         await this.optOuts.record({

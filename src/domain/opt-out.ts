@@ -29,9 +29,16 @@ const EDGES = /^[\s\p{P}\p{Cf}]+|[\s\p{P}\p{Cf}]+$/gu;
  * a keyword inside a sentence ("please stop"), a misspelling ("stopp") or a split word ("st op"), is null.
  */
 export function classifyKeyword(body: string): KeywordClass | null {
+  return keywordOf(body)?.kind ?? null;
+}
+
+/** The keyword itself (upper-case, as listed above) and its class, for a body that is a single keyword. */
+export function keywordOf(body: string): { keyword: string; kind: KeywordClass } | null {
   const word = body.replace(EDGES, '');
   // ASCII letters only before upper-casing: toUpperCase() maps some non-ASCII letters to ASCII ones (the
   // ligature "ﬆ" becomes "ST"), which would let lookalikes match.
   if (!/^[A-Za-z]+$/.test(word)) return null;
-  return CLASS_BY_KEYWORD.get(word.toUpperCase()) ?? null;
+  const keyword = word.toUpperCase();
+  const kind = CLASS_BY_KEYWORD.get(keyword);
+  return kind ? { keyword, kind } : null;
 }

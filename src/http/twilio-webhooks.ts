@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { TwilioAccount } from '../config.ts';
 import { verifyTwilioSignature } from '../adapters/twilio/signature.ts';
-import { parseInboundWebhook, parseStatusCallback, WebhookError } from '../adapters/twilio/inbound-webhook.ts';
+import { parseInboundWebhook, parseStatusCallback } from '../adapters/twilio/inbound-webhook.ts';
 import type { ApplyStatus } from '../app/apply-status.ts';
 import type { ReceiveInbound } from '../app/receive-inbound.ts';
 import { senderKey } from '../domain/phone.ts';
@@ -51,14 +51,8 @@ export async function twilioWebhooks(app: FastifyInstance, opts: TwilioWebhookOp
   app.post('/webhooks/twilio/status', async (request, reply) => {
     const params = await signedForm(request, reply);
     if (!params) return reply;
-    let callback;
-    try {
-      callback = parseStatusCallback(params);
-    } catch (err) {
-      if (err instanceof WebhookError) return sendError(reply, 400, 'malformed_webhook', err.message);
-      throw err;
-    }
-    await opts.applyStatus.apply({ ...callback, at: new Date() });
+    // A malformed form throws WebhookError: 400 from the error handler.
+    await opts.applyStatus.apply({ ...parseStatusCallback(params), at: new Date() });
     return reply.code(200).type('text/xml').send(EMPTY_TWIML);
   });
 
@@ -66,13 +60,7 @@ export async function twilioWebhooks(app: FastifyInstance, opts: TwilioWebhookOp
     const params = await signedForm(request, reply);
     if (!params) return reply;
     const clean = withoutNul(params);
-    let webhook;
-    try {
-      webhook = parseInboundWebhook(clean);
-    } catch (err) {
-      if (err instanceof WebhookError) return sendError(reply, 400, 'malformed_webhook', err.message);
-      throw err;
-    }
+    const webhook = parseInboundWebhook(clean);
     // A database that cannot be reached surfaces as a 503 from the error handler: Twilio retries.
     await opts.receiveInbound.receive({
       sid: webhook.messageSid, accountSid: webhook.accountSid, from: webhook.from, to: webhook.to,

@@ -44,13 +44,13 @@ export interface OutboundStore {
   markPending(id: number): Promise<void>;
   /**
    * Applies a status callback to the message with this SID under a row lock (callbacks for one message may
-   * arrive concurrently); `compute` gets the current status and history. null: no message has this SID yet;
+   * arrive concurrently); `compute` folds `event` into the current status and history. null: no message has this SID yet;
    * the callback is then kept until markAccepted records the SID.
    */
   updateStatus(
     sid: string,
+    event: StatusEntry,
     compute: (current: { status: Status; history: StatusEntry[] }) => { status: Status; history: StatusEntry[] },
-    errorCode: number | null,
     errorMessage: string | null,
   ): Promise<{ id: number; ticketId: number | null; to: string; before: Status; status: Status } | null>;
   /** The account that owns `number` as far as smsdesk has seen (the last text to it), if any. */

@@ -10,6 +10,7 @@ import {
   type OutboundMessage,
   type OutboundProblemCode,
 } from '../../src/domain/message-limits.ts';
+import { thrown } from '../helpers/errors.ts';
 
 const FROM = '+14155550199';
 const EMOJI = '😀'; // one code point, two UTF-16 units
@@ -18,15 +19,6 @@ const image = (n: number, size?: number): OutboundMedia => ({ url: `https://cdn.
 const images = (count: number, size?: number) => Array.from({ length: count }, (_, i) => image(i, size));
 const MB = 1024 * 1024;
 
-function thrown(fn: () => unknown): AppError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof AppError) return err;
-    throw err;
-  }
-  throw new Error('expected an AppError');
-}
 
 describe('constants', () => {
   it('match Twilio limits', () => {

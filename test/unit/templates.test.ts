@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../src/domain/errors.ts';
 import { KNOWN_PLACEHOLDERS, renderTemplate, validateTemplate, type TemplateValues } from '../../src/domain/templates.ts';
+import { thrown } from '../helpers/errors.ts';
 
 const values: TemplateValues = {
   'ticket.id': 4521,
@@ -13,15 +13,6 @@ const values: TemplateValues = {
   'twilio.number': '+14155550199',
 };
 
-function thrown(fn: () => unknown): AppError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof AppError) return err;
-    throw err;
-  }
-  throw new Error('expected an AppError');
-}
 
 describe('KNOWN_PLACEHOLDERS', () => {
   it('is the documented set', () => {

@@ -109,8 +109,8 @@ export class SqlOutboundStore implements OutboundStore {
 
   async updateStatus(
     sid: string,
+    event: StatusEntry,
     compute: (current: { status: Status; history: StatusEntry[] }) => { status: Status; history: StatusEntry[] },
-    errorCode: number | null,
     errorMessage: string | null,
   ): Promise<{ id: number; ticketId: number | null; to: string; before: Status; status: Status } | null> {
     return this.sql.transaction(async (tx) => {
@@ -121,14 +121,10 @@ export class SqlOutboundStore implements OutboundStore {
       );
       const row = rows[0];
       if (!row) {
-        // The incoming event, as `compute` folds it into an empty history.
-        const early = compute({ status: 'queued', history: [] }).history.at(-1);
-        if (early) {
-          await tx.query(
-            `INSERT INTO early_status_callbacks (sid, status, error_code, at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-            [sid, early.status, early.errorCode, early.at],
-          );
-        }
+        await tx.query(
+          `INSERT INTO early_status_callbacks (sid, status, error_code, at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+          [sid, event.status, event.errorCode, event.at],
+        );
         return null;
       }
       const next = compute({ status: row.status, history: row.status_history });
@@ -136,7 +132,7 @@ export class SqlOutboundStore implements OutboundStore {
         `UPDATE messages SET status = $2, status_history = $3::jsonb,
                 error_code = COALESCE($4, error_code), error_message = COALESCE($5, error_message)
           WHERE id = $1`,
-        [row.id, next.status, JSON.stringify(next.history), errorCode, errorMessage],
+        [row.id, next.status, JSON.stringify(next.history), event.errorCode, errorMessage],
       );
       return { id: row.id, ticketId: row.ticket_id, to: row.to_number, before: row.status, status: next.status };
     });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AppError } from '../../domain/errors.ts';
 import { MESSAGE_STATUSES, type Status } from '../../domain/message-status.ts';
 
 /** The parts of Twilio's inbound-message webhook smsdesk uses, validated; everything else is kept raw. */
@@ -35,7 +36,13 @@ const schema = z.object({
   MessagingServiceSid: sid('MG').optional(),
 });
 
-export class WebhookError extends Error {}
+/** A malformed Twilio webhook: answered 400 `malformed_webhook` by the HTTP edge, like any invalid input. */
+export class WebhookError extends AppError {
+  constructor(message: string) {
+    super('invalid', 'malformed_webhook', message);
+    this.name = 'WebhookError';
+  }
+}
 
 /**
  * Validates the form fields. Throws WebhookError with a message naming each bad field, e.g.
