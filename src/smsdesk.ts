@@ -121,9 +121,9 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     queue,
     {
       queue: SEND_QUEUE,
-      concurrency: 16,
+      concurrency: 32,
       // Sends wait on Twilio's API, not on the database: more of them may be in flight.
-      parallel: 8,
+      parallel: 16,
       pollMs: 500,
       retryBaseMs: 1000,
       retryMaxMs: 5 * 60_000,

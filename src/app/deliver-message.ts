@@ -42,7 +42,7 @@ export class DeliverMessage {
       const found = await this.messaging.findSent({ accountSid: msg.accountSid, from: msg.from, to: msg.to, body: msg.body, since: msg.attemptStartedAt });
       if (found) return this.accepted(msg, found.sid);
     }
-    await this.waitForSlot(msg);
+    const slot = await this.waitForSlot(msg);
     await this.outbound.markAttempting(msg.id);
     let sid: string;
     try {
@@ -60,8 +60,9 @@ export class DeliverMessage {
         return this.noteProblem(msg, 'failed', err.code);
       }
       if (err instanceof SendError && err.kind === 'throttled') {
-        // Nothing was sent: come back after Twilio's Retry-After, without counting it as a failed attempt.
-        await this.outbound.markPending(msg.id);
+        // Nothing was sent: come back after Twilio's Retry-After, without counting it as a failed attempt, and
+        // keep the slot it booked (unused, so the budget is not spent twice): it goes as soon as it is back.
+        await this.outbound.markPending(msg.id, slot);
         throw new DeferJob(new Date(Date.now() + (err.retryAfterMs ?? 1000)));
       }
       throw err;
@@ -81,7 +82,7 @@ export class DeliverMessage {
    * back, still first in its conversation), so messages waiting for a slow sender never hold a handler that a
    * fast sender could use. Before markAttempting, so the attempt is recorded when the call really starts.
    */
-  private async waitForSlot(msg: OutboundForSending): Promise<void> {
+  private async waitForSlot(msg: OutboundForSending): Promise<Date> {
     let slot = msg.sendSlotAt;
     if (!slot) {
       const segments = msg.mediaUrls.length > 0 ? 1 : segmentInfo(msg.body).segments;
@@ -91,6 +92,7 @@ export class DeliverMessage {
     const waitMs = slot.getTime() - Date.now();
     if (waitMs > MAX_SLEEP_MS) throw new DeferJob(slot);
     if (waitMs > 0) await sleep(waitMs);
+    return slot;
   }
 
   /** The reply on its ticket as an outgoing note carrying the SID (idempotent: keyed by the message). */

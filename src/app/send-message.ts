@@ -37,14 +37,14 @@ export class SendMessage {
 
   /** A reply on a ticket: to its requester, from the number the ticket is bound to unless `from` says otherwise. */
   async reply(ticketId: number, input: { body: string; mediaUrls?: string[]; from?: string }): Promise<number> {
-    const ticket = await this.helpdesk.getTicket(ticketId);
+    const ticket = await this.helpdesk.getTicketSummary(ticketId);
     if (!ticket) throw notFound('ticket_not_found', `No ticket ${ticketId}.`);
     const [link] = await this.messages.links(this.helpdesk.name, [ticketId]);
     const from = input.from ? this.number('from', input.from) : (link?.twilioNumber ?? this.options.defaultNumber);
     if (!from) {
       throw invalid('no_sender', `Ticket ${ticketId} is bound to no Twilio number: pass "from", or set TWILIO_DEFAULT_NUMBER.`);
     }
-    return this.queue({ to: ticket.requester.phone, from, body: input.body, mediaUrls: input.mediaUrls ?? [], ticketId });
+    return this.queue({ to: ticket.requesterPhone, from, body: input.body, mediaUrls: input.mediaUrls ?? [], ticketId });
   }
 
   /**

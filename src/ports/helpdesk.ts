@@ -59,11 +59,13 @@ export interface HelpdeskTicket {
   updatedAt: Date;
 }
 
-/** The slice of a ticket that threading needs: cheap to fetch. */
+/** The slice of a ticket that threading and replies need: one cheap read (no notes, no attachments). */
 export interface TicketSummary {
   id: number;
   status: TicketStatus;
   requesterId: number;
+  /** The requester's phone (E.164): where replies go. */
+  requesterPhone: string;
   updatedAt: Date;
 }
 

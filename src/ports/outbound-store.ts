@@ -40,8 +40,8 @@ export interface OutboundStore {
   markAccepted(id: number, sid: string): Promise<EarlyCallback[]>;
   /** Twilio refused it for good: status failed with Twilio's code and message. */
   markRejected(id: number, code: number | null, message: string): Promise<void>;
-  /** Twilio certainly did not take it (429): back to pending, no reconciliation needed. */
-  markPending(id: number): Promise<void>;
+  /** Twilio certainly did not take it (429): back to pending with its unused slot, no reconciliation needed. */
+  markPending(id: number, slot: Date): Promise<void>;
   /**
    * Applies a status callback to the message with this SID under a row lock (callbacks for one message may
    * arrive concurrently); `compute` folds `event` into the current status and history. null: no message has this SID yet;

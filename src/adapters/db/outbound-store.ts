@@ -103,8 +103,8 @@ export class SqlOutboundStore implements OutboundStore {
     );
   }
 
-  async markPending(id: number): Promise<void> {
-    await this.sql.query(`UPDATE messages SET send_state = 'pending' WHERE id = $1`, [id]);
+  async markPending(id: number, slot: Date): Promise<void> {
+    await this.sql.query(`UPDATE messages SET send_state = 'pending', send_slot_at = $2 WHERE id = $1`, [id, slot]);
   }
 
   async updateStatus(

@@ -9,10 +9,18 @@ interface TwilioRestError {
   message?: string;
 }
 
-/** Creates in flight per account at most; fewer while Twilio answers 429 (see AdaptiveLimit). */
+/** Creates in flight per account at most; fewer once Twilio answers 429 (see AdaptiveLimit). */
 const MAX_IN_FLIGHT = 16;
+/** Tries of one send while its 429s are our own overshoot; past that it is the queue's to retry later. */
+const MAX_TRIES_ON_OVERSHOOT = 4;
 
-/** Messaging over the official SDK, one client per configured account. */
+/**
+ * Messaging over the official SDK, one client per configured account. A 429 on a request sent alongside
+ * others of ours is our own overshoot (a probe, or a burst past a limit not yet learnt): the limit drops
+ * below that concurrency and the request goes again at once, through it. A 429 with nothing else of ours in
+ * flight (another client shares the account), or a request throttled again and again, is thrown as
+ * `throttled` for the caller to retry after Retry-After. Either way Twilio created nothing: no double send.
+ */
 export class TwilioMessaging implements Messaging {
   private readonly clients = new Map<string, TwilioClient>();
   private readonly limits = new Map<string, AdaptiveLimit>();
@@ -23,11 +31,24 @@ export class TwilioMessaging implements Messaging {
     private readonly timeoutMs = 15_000,
   ) {}
 
+  /**
+   * A 429 that lowered this account's concurrency limit was smsdesk's own overshoot (a probe, or a burst
+   * past a limit not yet learnt): the request goes again at once, through the lowered limit. A 429 that
+   * taught nothing (the limit is already below what was in flight: another client shares the account) is
+   * the caller's to retry after Retry-After. Either way Twilio created nothing, so nothing can be doubled.
+   */
   async send(request: SendRequest): Promise<SentMessage> {
+    for (let tries = 1; ; tries++) {
+      const outcome = await this.sendOnce(request);
+      if ('sent' in outcome) return outcome.sent;
+      if (!outcome.overshoot || tries >= MAX_TRIES_ON_OVERSHOOT) throw outcome.error;
+    }
+  }
+
+  private async sendOnce(request: SendRequest): Promise<{ sent: SentMessage } | { error: SendError; overshoot: boolean }> {
     const client = this.client(request.accountSid);
     const limit = this.limitFor(request.accountSid);
-    await limit.acquire();
-    let outcome: 'ok' | 'throttled' | 'other' = 'other';
+    const inFlight = await limit.acquire();
     try {
       const message = await client.messages.create({
         to: request.to,
@@ -36,14 +57,13 @@ export class TwilioMessaging implements Messaging {
         ...(request.mediaUrls.length ? { mediaUrl: request.mediaUrls } : {}),
         statusCallback: request.statusCallback,
       });
-      outcome = 'ok';
-      return { sid: message.sid, status: message.status };
+      limit.release('ok', inFlight);
+      return { sent: { sid: message.sid, status: message.status } };
     } catch (err) {
-      const sendError = toSendError(err);
-      if (sendError.kind === 'throttled') outcome = 'throttled';
-      throw sendError;
-    } finally {
-      limit.release(outcome);
+      const error = toSendError(err);
+      const throttled = error.kind === 'throttled';
+      limit.release(throttled ? 'throttled' : 'other', inFlight);
+      return { error, overshoot: throttled && inFlight > 1 };
     }
   }
 

@@ -115,12 +115,13 @@ export class BuiltinHelpdesk implements Helpdesk {
   }
 
   async getTicketSummary(ticketId: number): Promise<TicketSummary | null> {
-    const rows = await this.sql.query<{ id: number; status: TicketStatus; requester_id: number; updated_at: Date }>(
-      'SELECT id, status, requester_id, updated_at FROM hd_tickets WHERE id = $1',
+    const rows = await this.sql.query<{ id: number; status: TicketStatus; requester_id: number; requester_phone: string; updated_at: Date }>(
+      `SELECT t.id, t.status, t.requester_id, c.phone AS requester_phone, t.updated_at
+         FROM hd_tickets t JOIN hd_contacts c ON c.id = t.requester_id WHERE t.id = $1`,
       [ticketId],
     );
     const r = rows[0];
-    return r ? { id: r.id, status: r.status, requesterId: r.requester_id, updatedAt: r.updated_at } : null;
+    return r ? { id: r.id, status: r.status, requesterId: r.requester_id, requesterPhone: r.requester_phone, updatedAt: r.updated_at } : null;
   }
 
   async getTicket(ticketId: number): Promise<HelpdeskTicket | null> {

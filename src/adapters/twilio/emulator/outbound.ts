@@ -118,8 +118,12 @@ interface Flight {
 
 interface SenderQueue {
   pending: { flight: Flight; eligibleAt: number }[];
-  /** `Date.now()` of the last dispatch: dispatches are at least 1000/mps ms apart by this clock. */
-  lastDispatch: number | undefined;
+  /**
+   * When the last dispatch was due: the next is due 1000/mps ms later. A dispatch that a timer ran a little
+   * late keeps the schedule (Twilio drains a backlog at the sender's MPS, not at MPS minus timer lag); one
+   * after an idle spell starts it afresh, so idle time never turns into a burst.
+   */
+  lastDue: number | undefined;
   timer: NodeJS.Timeout | undefined;
 }
 
@@ -282,7 +286,7 @@ export class OutboundEngine {
   private enqueue(flight: Flight, eligibleAt: number): void {
     let queue = this.queues.get(flight.senderKey);
     if (!queue) {
-      queue = { pending: [], lastDispatch: undefined, timer: undefined };
+      queue = { pending: [], lastDue: undefined, timer: undefined };
       this.queues.set(flight.senderKey, queue);
     }
     queue.pending.push({ flight, eligibleAt });
@@ -300,13 +304,14 @@ export class OutboundEngine {
       if (!head) return;
       const intervalMs = 1000 / this.senders.get(senderKey).mps;
       const now = Date.now();
-      const due = Math.max(head.eligibleAt, queue.lastDispatch === undefined ? -Infinity : queue.lastDispatch + intervalMs);
+      const paced = queue.lastDue === undefined ? -Infinity : queue.lastDue + intervalMs;
+      const due = Math.max(head.eligibleAt, paced);
       if (now < due) {
         queue.timer = this.scheduler.after(Math.ceil(due - now), () => this.pump(senderKey));
         return;
       }
       queue.pending.shift();
-      queue.lastDispatch = now;
+      queue.lastDue = due === paced && now - due < intervalMs ? due : now;
       this.dispatch(head.flight, now);
     }
   }
