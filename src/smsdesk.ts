@@ -21,6 +21,7 @@ import { SqlOutboundStore } from './adapters/db/outbound-store.ts';
 import { SqlTemplateStore } from './adapters/db/template-store.ts';
 import { SqlOptOutStore } from './adapters/db/opt-out-store.ts';
 import { TwilioMessaging } from './adapters/twilio/twilio-messaging.ts';
+import { HttpMediaProbe } from './adapters/web/media-probe.ts';
 import { DeliverMessage } from './app/deliver-message.ts';
 import { SqlSenderBudget } from './adapters/db/sender-budget.ts';
 import { senderRate } from './domain/sender-rates.ts';
@@ -132,10 +133,13 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     (job) => deliver.run(job.payload.messageId),
     logger,
   );
+  const templates = new SqlTemplateStore(sql);
   const send = new SendMessage(outbound, store, helpdesk, optOuts, {
     accounts: () => config.twilio.accounts,
     defaultNumber: config.twilio.defaultNumber,
-    mmsCapable: () => true,
+    capabilities: (accountSid, number) => messaging.capabilities(accountSid, number),
+    mediaProbe: new HttpMediaProbe(),
+    templates,
     onQueued: () => sender.wake(),
   });
 
@@ -150,7 +154,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
       apiTokens: () => (config.apiToken ? [config.apiToken] : []),
       helpdesk, store, queries: new MessageQueries(sql), blobs, send,
     },
-    templates: { store: new SqlTemplateStore(sql), apiTokens: () => (config.apiToken ? [config.apiToken] : []) },
+    templates: { store: templates, renderForTicket: (...args) => send.renderForTicket(...args), apiTokens: () => (config.apiToken ? [config.apiToken] : []) },
     sandbox: opts.sandbox ?? null,
   });
   await app.listen({ port: config.port, host: config.host });

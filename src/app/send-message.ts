@@ -9,15 +9,30 @@ import { segmentInfo } from '../domain/segments.ts';
 import { checkOutbound } from '../domain/message-limits.ts';
 import { escapeHtml } from '../domain/html.ts';
 import type { OptOutStore } from '../ports/opt-out-store.ts';
+import type { NumberCapabilities } from '../ports/messaging.ts';
+import type { MediaProbe } from '../ports/media-probe.ts';
+import type { TemplateStore } from '../ports/template-store.ts';
+import { checkValueNames, renderTemplate, ticketValues, type TemplateValues } from '../domain/templates.ts';
 
 export const SEND_QUEUE = 'send-message';
+
+export interface ReplyInput {
+  body?: string;
+  templateId?: number;
+  values?: TemplateValues;
+  mediaUrls?: string[];
+  from?: string;
+}
 
 export interface SendOptions {
   accounts: () => readonly TwilioAccount[];
   /** The number replies come from when a ticket is bound to none (TWILIO_DEFAULT_NUMBER). */
   defaultNumber: string | null;
-  /** Numbers known to lack MMS (media to them is refused before any Twilio call). */
-  mmsCapable: (number: string) => boolean;
+  /** The sending number's capabilities as Twilio lists them (null: unknown, Twilio decides). */
+  capabilities: (accountSid: string, number: string) => Promise<NumberCapabilities | null>;
+  /** Sizes of outbound media, asked of their servers before the message is accepted. */
+  mediaProbe: MediaProbe;
+  templates: TemplateStore;
   onQueued: () => void;
 }
 
@@ -35,16 +50,46 @@ export class SendMessage {
     private readonly options: SendOptions,
   ) {}
 
-  /** A reply on a ticket: to its requester, from the number the ticket is bound to unless `from` says otherwise. */
-  async reply(ticketId: number, input: { body: string; mediaUrls?: string[]; from?: string }): Promise<number> {
+  /**
+   * A reply on a ticket: to its requester, from the number the ticket is bound to unless `from` says otherwise.
+   * The body is given, or a template filled in for this ticket (`values` adds or overrides placeholders, e.g.
+   * agent.name).
+   */
+  async reply(ticketId: number, input: ReplyInput): Promise<number> {
     const ticket = await this.helpdesk.getTicketSummary(ticketId);
     if (!ticket) throw notFound('ticket_not_found', `No ticket ${ticketId}.`);
-    const [link] = await this.messages.links(this.helpdesk.name, [ticketId]);
-    const from = input.from ? this.number('from', input.from) : (link?.twilioNumber ?? this.options.defaultNumber);
-    if (!from) {
-      throw invalid('no_sender', `Ticket ${ticketId} is bound to no Twilio number: pass "from", or set TWILIO_DEFAULT_NUMBER.`);
+    const from = await this.sender(ticketId, input.from);
+    let body = input.body ?? '';
+    if (input.templateId !== undefined) {
+      if (body !== '') throw invalid('body_and_template', 'Send either "body" or "templateId", not both.');
+      body = await this.render(input.templateId, ticketId, from, input.values ?? {});
     }
-    return this.queue({ to: ticket.requesterPhone, from, body: input.body, mediaUrls: input.mediaUrls ?? [], ticketId });
+    return this.queue({ to: ticket.requesterPhone, from, body, mediaUrls: input.mediaUrls ?? [], ticketId });
+  }
+
+  /** A template filled in as a reply on this ticket would be (the composer's preview). */
+  async renderForTicket(templateId: number, ticketId: number, values: TemplateValues, from?: string): Promise<string> {
+    // A ticket bound to no number previews with twilio.number empty; sending it would ask for "from".
+    const number = from ? this.number('from', from) : await this.sender(ticketId, undefined).catch(() => null);
+    return this.render(templateId, ticketId, number, values);
+  }
+
+  private async render(templateId: number, ticketId: number, from: string | null, values: TemplateValues): Promise<string> {
+    checkValueNames(values);
+    const template = await this.options.templates.get(templateId);
+    if (!template) throw notFound('template_not_found', `No template ${templateId}.`);
+    const ticket = await this.helpdesk.getTicket(ticketId);
+    if (!ticket) throw notFound('ticket_not_found', `No ticket ${ticketId}.`);
+    return renderTemplate(template.body, { ...ticketValues(ticket, from), ...values });
+  }
+
+  /** The number a reply on this ticket comes from: `from`, else the ticket's bound number, else the default. */
+  private async sender(ticketId: number, from: string | undefined): Promise<string> {
+    if (from) return this.number('from', from);
+    const [link] = await this.messages.links(this.helpdesk.name, [ticketId]);
+    const number = link?.twilioNumber ?? this.options.defaultNumber;
+    if (!number) throw invalid('no_sender', `Ticket ${ticketId} is bound to no Twilio number: pass "from", or set TWILIO_DEFAULT_NUMBER.`);
+    return number;
   }
 
   /**
@@ -81,10 +126,13 @@ export class SendMessage {
 
   /**
    * Everything that would make Twilio (or the customer) refuse the message, checked before anything is
-   * stored: Twilio's limits, MMS capability, and opt-outs (409). Returns the account to send with.
+   * stored: Twilio's limits, MMS capability, what the media URLs' servers say (missing files, 5 MB in all),
+   * and opt-outs (409). Cheap checks first; Twilio and the media servers are asked only for a message that
+   * passes them. Returns the account to send with.
    */
   private async check(m: { to: string; from: string; body: string; mediaUrls: string[] }): Promise<string> {
-    checkOutbound({ body: m.body, media: m.mediaUrls.map((url) => ({ url })), mmsCapable: this.options.mmsCapable(m.from), from: m.from });
+    const message = { body: m.body, from: m.from, media: m.mediaUrls.map((url) => ({ url })), mmsCapable: true };
+    checkOutbound(message);
     const accountSid = (await this.outbound.accountForNumber(m.from)) ?? this.options.accounts()[0]?.sid;
     if (!accountSid) throw invalid('no_twilio_account', 'No Twilio account is configured: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN.');
     const optOut = await this.optOuts.activeOptOut(accountSid, [m.from], m.to);
@@ -93,6 +141,15 @@ export class SendMessage {
       throw conflict('opted_out',
         `${m.to} has opted out of messages from ${optOut.sender}: ${how} on ${optOut.at.toISOString().slice(0, 10)}. ` +
         `Nothing was sent. They can text START to ${m.from} to receive messages again.`);
+    }
+    if (m.mediaUrls.length > 0) {
+      const capabilities = await this.options.capabilities(accountSid, m.from);
+      checkOutbound({ ...message, mmsCapable: capabilities?.mms ?? true });
+      const found = await Promise.all(m.mediaUrls.map((url) => this.options.mediaProbe.probe(url)));
+      checkOutbound({
+        ...message,
+        media: m.mediaUrls.map((url, i) => ({ url, size: found[i]!.size ?? undefined, unreachable: found[i]!.unreachable ?? undefined })),
+      });
     }
     return accountSid;
   }

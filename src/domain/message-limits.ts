@@ -22,8 +22,10 @@ export const MAX_MEDIA_BYTES = 5 * 1024 * 1024;
 
 export interface OutboundMedia {
   url: string;
-  /** Size in bytes when known (e.g. from the helpdesk's attachment metadata); unknown sizes are not checked. */
+  /** Size in bytes when known (from the URL's headers, or the helpdesk's attachment metadata); unknown sizes are not checked. */
   size?: number;
+  /** Why the URL cannot be fetched, when its server said so (e.g. "answered 404 Not Found"). */
+  unreachable?: string;
 }
 
 export interface OutboundMessage {
@@ -41,6 +43,7 @@ export type OutboundProblemCode =
   | 'mms_not_supported'
   | 'too_many_media'
   | 'invalid_media_url'
+  | 'media_unreachable'
   | 'media_too_large';
 
 export interface OutboundProblem {
@@ -87,6 +90,14 @@ export function outboundProblems(message: OutboundMessage): OutboundProblem[] {
       problem(
         'invalid_media_url',
         `Attachment URL "${url}" is not a valid https:// URL: Twilio fetches each attachment from its URL, which must be public and use https.`,
+      );
+    }
+  }
+  for (const { url, unreachable } of media) {
+    if (unreachable) {
+      problem(
+        'media_unreachable',
+        `Attachment URL "${url}" ${unreachable}: Twilio could not fetch it either. Check the link, and that it is public (no sign-in needed).`,
       );
     }
   }

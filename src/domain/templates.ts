@@ -132,6 +132,27 @@ export function renderTemplate(template: string, values: TemplateValues): string
   return out;
 }
 
+/** Refuses values for names that are not placeholders (a typo would otherwise be silently ignored). */
+export function checkValueNames(values: TemplateValues): void {
+  const unknown = Object.keys(values).filter((k) => !known.has(k));
+  if (unknown.length > 0) {
+    const noun = unknown.length === 1 ? 'Unknown placeholder' : 'Unknown placeholders';
+    throw invalid('unknown_placeholder', `${noun} ${unknown.map((k) => `"${k}"`).join(', ')} in values: use one of ${KNOWN_PLACEHOLDERS.join(', ')}.`);
+  }
+}
+
+/** The placeholders a ticket fills in; the agent's own (agent.name, agent.email) come from whoever sends. */
+export function ticketValues(ticket: { id: number; subject: string; status: string; requester: { name: string; phone: string } }, twilioNumber: string | null): TemplateValues {
+  return {
+    'ticket.id': ticket.id,
+    'ticket.subject': ticket.subject,
+    'ticket.status': ticket.status,
+    'contact.name': ticket.requester.name,
+    'contact.phone': ticket.requester.phone,
+    'twilio.number': twilioNumber,
+  };
+}
+
 function knownList(): string {
   return KNOWN_PLACEHOLDERS.map((n) => `{{${n}}}`).join(', ');
 }

@@ -89,7 +89,13 @@ export async function api(app: FastifyInstance, opts: ApiOptions): Promise<void>
 
   app.post('/api/v1/tickets/:id/replies', async (request, reply) => {
     const input = parse(
-      z.object({ body: z.string().default(''), mediaUrls: z.array(z.string()).optional(), from: z.string().optional() }),
+      z.object({
+        body: z.string().optional(),
+        templateId: z.number().int().positive().optional(),
+        values: z.record(z.string(), z.union([z.string(), z.number(), z.null()])).optional(),
+        mediaUrls: z.array(z.string()).optional(),
+        from: z.string().optional(),
+      }),
       request.body,
       'body',
     );

@@ -2,6 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { invalid } from '../domain/errors.ts';
 import { bearerAuth } from './auth.ts';
+import { toE164 } from '../domain/phone.ts';
+import type { EmulatorMessageView } from '../adapters/twilio/emulator/index.ts';
 
 export interface SandboxOptions {
   apiTokens: () => readonly string[];
@@ -34,5 +36,30 @@ export async function sandbox(app: FastifyInstance, opts: SandboxOptions): Promi
     });
     const text = await res.text();
     return reply.code(res.status).type('application/json').send(text);
+  });
+
+  // The customer's handset: what the phone sent and received through the emulator, oldest first.
+  app.get('/sandbox/messages', async (request) => {
+    const q = z.object({ phone: z.string().min(1) }).safeParse(request.query);
+    if (!q.success) throw invalid('invalid_request', 'query phone is required: the customer number, e.g. ?phone=%2B14155550100');
+    const phone = toE164(q.data.phone);
+    if (!phone) throw invalid('invalid_phone', `phone "${q.data.phone}" is not a phone number; use E.164, e.g. +14155550100.`);
+    const res = await fetch(`${opts.emulatorUrl}/__emulator/messages`);
+    const all = (await res.json()) as EmulatorMessageView[];
+    const messages = all
+      .filter((m) => m.accountSid === opts.accountSid && ((m.direction === 'inbound' && m.from === phone) || (m.direction !== 'inbound' && m.to === phone)))
+      .map((m) => ({
+        sid: m.sid,
+        // From the handset's side: what it sent, and what reached it.
+        direction: m.direction === 'inbound' ? 'sent' : 'received',
+        from: m.from,
+        to: m.to,
+        body: m.body,
+        mediaUrls: m.mediaUrls,
+        status: m.status,
+        errorCode: m.errorCode,
+        at: m.dateSent ?? m.dateCreated,
+      }));
+    return { phone, messages };
   });
 }

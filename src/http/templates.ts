@@ -1,18 +1,19 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { invalid, notFound } from '../domain/errors.ts';
-import { KNOWN_PLACEHOLDERS, renderTemplate, validateTemplate } from '../domain/templates.ts';
+import { checkValueNames, renderTemplate, validateTemplate, type TemplateValues } from '../domain/templates.ts';
 import type { Template, TemplateStore } from '../ports/template-store.ts';
 import { bearerAuth } from './auth.ts';
 
 export interface TemplatesOptions {
   store: TemplateStore;
+  /** Fills a template in for a ticket (ticket.*, contact.*, twilio.number), with `values` on top. */
+  renderForTicket: (templateId: number, ticketId: number, values: TemplateValues, from?: string) => Promise<string>;
   apiTokens: () => readonly string[];
 }
 
 const name = z.string().trim().min(1).max(100);
 const body = z.string().min(1).max(1600);
-const known: ReadonlySet<string> = new Set(KNOWN_PLACEHOLDERS);
 
 /** The placeholders a (valid) body uses, each once, in order of appearance; same syntax as domain/templates.ts. */
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*\}\}/g;
@@ -61,19 +62,17 @@ export async function templates(app: FastifyInstance, opts: TemplatesOptions): P
 
   app.post('/api/v1/templates/:id/render', async (request) => {
     const input = parse(
-      z.object({ values: z.record(z.string(), z.union([z.string(), z.number(), z.null()])).default({}) }),
+      z.object({
+        values: z.record(z.string(), z.union([z.string(), z.number(), z.null()])).default({}),
+        ticketId: z.number().int().positive().optional(),
+        from: z.string().optional(),
+      }),
       request.body,
       'body',
     );
+    if (input.ticketId !== undefined) return { body: await opts.renderForTicket(idParam(request), input.ticketId, input.values, input.from) };
     const template = await load(request);
-    const unknown = Object.keys(input.values).filter((k) => !known.has(k));
-    if (unknown.length > 0) {
-      const noun = unknown.length === 1 ? 'Unknown placeholder' : 'Unknown placeholders';
-      throw invalid(
-        'unknown_placeholder',
-        `${noun} ${unknown.map((k) => `"${k}"`).join(', ')} in values: use one of ${KNOWN_PLACEHOLDERS.join(', ')}.`,
-      );
-    }
+    checkValueNames(input.values);
     return { body: renderTemplate(template.body, input.values) };
   });
 }

@@ -31,6 +31,12 @@ export class SendError extends Error {
   }
 }
 
+/** What a Twilio phone number can do, as Twilio lists it (IncomingPhoneNumbers `capabilities`). */
+export interface NumberCapabilities {
+  sms: boolean;
+  mms: boolean;
+}
+
 export interface Messaging {
   send(request: SendRequest): Promise<SentMessage>;
   /**
@@ -38,4 +44,10 @@ export interface Messaging {
    * unclear attempt is reconciled before sending again.
    */
   findSent(query: { accountSid: string; from: string; to: string; body: string; since: Date }): Promise<SentMessage | null>;
+  /**
+   * The sending number's capabilities in this account; null when Twilio does not list it as one of the
+   * account's phone numbers (a short code, a Messaging Service, another account's number) or could not be
+   * asked: unknown, so Twilio decides when the message is sent.
+   */
+  capabilities(accountSid: string, number: string): Promise<NumberCapabilities | null>;
 }

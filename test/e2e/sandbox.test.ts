@@ -27,6 +27,29 @@ describe('sandbox mode', () => {
     expect(body.tickets.map((t) => t.subject)).toEqual(['hello from the sandbox']);
   });
 
+  it("shows the customer's handset: what the phone sent and the replies it received", async () => {
+    h = await startHarness(pgliteBackend, { sandbox: true });
+    await h.text(CUSTOMER, NUMBER, 'Is my order late?');
+    await h.text('+14155550177', NUMBER, 'someone else');
+    await h.idle();
+    const { body } = await h.api<{ tickets: { id: number }[] }>(`/api/v1/tickets?phone=${encodeURIComponent(CUSTOMER)}`);
+    const sent = await h.api(`/api/v1/tickets/${body.tickets[0]!.id}/replies`, { method: 'POST', body: { body: 'It ships today' } });
+    expect(sent.status).toBe(202);
+    await h.idle();
+    const handset = async () => (await h.api<{ phone: string; messages: { direction: string; body: string; from: string; status: string }[] }>(
+      `/sandbox/messages?phone=${encodeURIComponent('+1 415 555 0100')}`)).body;
+    for (let i = 0; i < 100 && (await handset()).messages.at(-1)?.status !== 'delivered'; i++) await new Promise((r) => setTimeout(r, 20));
+    const view = await handset();
+    expect(view.phone).toBe(CUSTOMER);
+    expect(view.messages.map((m) => [m.direction, m.body, m.from, m.status])).toEqual([
+      ['sent', 'Is my order late?', CUSTOMER, 'received'],
+      ['received', 'It ships today', NUMBER, 'delivered'],
+    ]);
+    expect((await h.api('/sandbox/messages?phone=%2B14155550100', { token: null })).status).toBe(401);
+    const bad = await h.api<{ error: { code: string } }>('/sandbox/messages?phone=nope');
+    expect([bad.status, bad.body.error.code]).toEqual([400, 'invalid_phone']);
+  });
+
   it('`smsdesk simulate` sends a text with media, as documented', async () => {
     h = await startHarness(pgliteBackend, { sandbox: true });
     const { stdout } = await run(

@@ -1,5 +1,5 @@
 import type { TwilioAccount } from '../../config.ts';
-import { SendError, type Messaging, type SendRequest, type SentMessage } from '../../ports/messaging.ts';
+import { SendError, type Messaging, type NumberCapabilities, type SendRequest, type SentMessage } from '../../ports/messaging.ts';
 import { createTwilioClient, type TwilioClient } from './client.ts';
 import { AdaptiveLimit } from './adaptive-limit.ts';
 
@@ -13,6 +13,10 @@ interface TwilioRestError {
 const MAX_IN_FLIGHT = 16;
 /** Tries of one send while its 429s are our own overshoot; past that it is the queue's to retry later. */
 const MAX_TRIES_ON_OVERSHOOT = 4;
+/** How long a number's capabilities are trusted before Twilio is asked again (they change rarely). */
+const CAPABILITIES_TTL_MS = 10 * 60_000;
+/** A lookup that failed is not retried on every send, only after this. */
+const CAPABILITIES_RETRY_MS = 60_000;
 
 /**
  * Messaging over the official SDK, one client per configured account. A 429 on a request sent alongside
@@ -24,6 +28,7 @@ const MAX_TRIES_ON_OVERSHOOT = 4;
 export class TwilioMessaging implements Messaging {
   private readonly clients = new Map<string, TwilioClient>();
   private readonly limits = new Map<string, AdaptiveLimit>();
+  private readonly numbers = new Map<string, { value: NumberCapabilities | null; until: number }>();
 
   constructor(
     private readonly accounts: () => readonly TwilioAccount[],
@@ -82,6 +87,26 @@ export class TwilioMessaging implements Messaging {
     const recent = await this.client(query.accountSid).messages.list({ from: query.from, to: query.to, limit: 50 });
     const match = recent.find((m) => m.body === query.body && m.dateCreated.getTime() >= query.since.getTime() - 60_000);
     return match ? { sid: match.sid, status: match.status } : null;
+  }
+
+  async capabilities(accountSid: string, number: string): Promise<NumberCapabilities | null> {
+    const key = `${accountSid}:${number}`;
+    const cached = this.numbers.get(key);
+    if (cached && cached.until > Date.now()) return cached.value;
+    // Only phone numbers are IncomingPhoneNumbers; a short code or Messaging Service SID is not looked up.
+    if (!number.startsWith('+')) return null;
+    let value: NumberCapabilities | null;
+    let ttl = CAPABILITIES_TTL_MS;
+    try {
+      const [found] = await this.client(accountSid).incomingPhoneNumbers.list({ phoneNumber: number, limit: 1 });
+      value = found ? { sms: found.capabilities.sms, mms: found.capabilities.mms } : null;
+    } catch {
+      // Unknown rather than refused: Twilio still checks the message itself, and its error is explained.
+      value = null;
+      ttl = CAPABILITIES_RETRY_MS;
+    }
+    this.numbers.set(key, { value, until: Date.now() + ttl });
+    return value;
   }
 
   private client(accountSid: string): TwilioClient {

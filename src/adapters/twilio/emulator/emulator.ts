@@ -16,6 +16,7 @@ import {
 } from './outbound.ts';
 import { Scheduler } from './scheduler.ts';
 import { SenderRegistry, type SenderConfig } from './senders.ts';
+import { handleNumbersRoute } from './numbers-api.ts';
 import { EmulatorStore, newSid, type MediaFaults, type StoredMessage } from './store.ts';
 
 export interface EmulatorOptions extends Partial<OutboundSettings> {
@@ -182,6 +183,7 @@ export async function startTwilioEmulator(opts: EmulatorOptions): Promise<Twilio
     guarded(res, async () => {
       if (pathname.startsWith('/__emulator/')) await handleControlRoute(req, res, pathname, { sendInbound, messages });
       else if (handleMediaRoute(mediaContext, req, res, pathname)) return;
+      else if (handleNumbersRoute({ authTokens, senders }, req, res, url)) return;
       else if (!(await handleMessagesRoute(messagesContext, req, res, url))) sendTwilioNotFound(res, pathname);
     });
   });

@@ -33,6 +33,11 @@ export class SenderRegistry {
     return this.configured.get(sender) ?? { mps: DEFAULT_MPS[senderKind(sender)], mms: true };
   }
 
+  /** The senders `set` configured, in the order they were first set. */
+  configuredSenders(): string[] {
+    return [...this.configured.keys()];
+  }
+
   /** Fields left out keep their current value; `null` restores the defaults. */
   set(sender: string, config: Partial<SenderConfig> | null): void {
     if (config === null) {
