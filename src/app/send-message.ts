@@ -8,6 +8,7 @@ import { formatPhone, toE164 } from '../domain/phone.ts';
 import { segmentInfo } from '../domain/segments.ts';
 import { checkOutbound } from '../domain/message-limits.ts';
 import { escapeHtml } from '../domain/html.ts';
+import { htmlToText } from '../domain/html-to-text.ts';
 import type { OptOutStore } from '../ports/opt-out-store.ts';
 import type { NumberCapabilities } from '../ports/messaging.ts';
 import type { MediaProbe } from '../ports/media-probe.ts';
@@ -18,6 +19,8 @@ export const SEND_QUEUE = 'send-message';
 
 export interface ReplyInput {
   body?: string;
+  /** Helpdesk HTML (an agent's reply as the helpdesk keeps it): sent as plain text, line breaks kept. */
+  bodyHtml?: string;
   templateId?: number;
   values?: TemplateValues;
   mediaUrls?: string[];
@@ -52,18 +55,18 @@ export class SendMessage {
 
   /**
    * A reply on a ticket: to its requester, from the number the ticket is bound to unless `from` says otherwise.
-   * The body is given, or a template filled in for this ticket (`values` adds or overrides placeholders, e.g.
-   * agent.name).
+   * The body is given as text, or as helpdesk HTML (turned into text), or is a template filled in for this
+   * ticket (`values` adds or overrides placeholders, e.g. agent.name).
    */
   async reply(ticketId: number, input: ReplyInput): Promise<number> {
     const ticket = await this.helpdesk.getTicketSummary(ticketId);
     if (!ticket) throw notFound('ticket_not_found', `No ticket ${ticketId}.`);
     const from = await this.sender(ticketId, input.from);
+    const given = [input.body, input.bodyHtml, input.templateId].filter((v) => v !== undefined && v !== '').length;
+    if (given > 1) throw invalid('body_and_template', 'Send one of "body", "bodyHtml" or "templateId", not several.');
     let body = input.body ?? '';
-    if (input.templateId !== undefined) {
-      if (body !== '') throw invalid('body_and_template', 'Send either "body" or "templateId", not both.');
-      body = await this.render(input.templateId, ticketId, from, input.values ?? {});
-    }
+    if (input.bodyHtml !== undefined) body = htmlToText(input.bodyHtml);
+    if (input.templateId !== undefined) body = await this.render(input.templateId, ticketId, from, input.values ?? {});
     return this.queue({ to: ticket.requesterPhone, from, body, mediaUrls: input.mediaUrls ?? [], ticketId });
   }
 

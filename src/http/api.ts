@@ -91,6 +91,7 @@ export async function api(app: FastifyInstance, opts: ApiOptions): Promise<void>
     const input = parse(
       z.object({
         body: z.string().optional(),
+        bodyHtml: z.string().max(100_000).optional(),
         templateId: z.number().int().positive().optional(),
         values: z.record(z.string(), z.union([z.string(), z.number(), z.null()])).optional(),
         mediaUrls: z.array(z.string()).optional(),

@@ -173,12 +173,16 @@ describe('outbound message content', () => {
     expect(atTwilio().map((m) => m.body)).toEqual([expected]);
 
     const both = await reply(ticketId, { templateId, body: 'text too' });
+    const html = await reply(ticketId, { bodyHtml: '<p>Hello &amp; welcome,</p><p>Ana<br>Support</p>' });
+    expect(html.status).toBe(202);
+    expect(html.body.message.body).toBe('Hello & welcome,\n\nAna\nSupport');
     expect([both.status, both.body.error?.code]).toEqual([400, 'body_and_template']);
     const typo = await reply(ticketId, { templateId, values: { 'agent.nmae': 'Ana' } });
     expect([typo.status, typo.body.error?.code]).toEqual([400, 'unknown_placeholder']);
     expect(typo.body.error!.message).toContain('"agent.nmae"');
     const none = await reply(ticketId, { templateId: 999 });
     expect([none.status, none.body.error?.code]).toEqual([404, 'template_not_found']);
-    expect(atTwilio()).toHaveLength(1);
+    await settled(html.body.message.id);
+    expect(atTwilio().map((m) => m.body)).toEqual([expected, 'Hello & welcome,\n\nAna\nSupport']);
   });
 });

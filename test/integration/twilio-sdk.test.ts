@@ -27,6 +27,30 @@ describe('the official twilio SDK against the emulator', () => {
     expect(call?.authorization).toBe('Basic ' + Buffer.from(`${ACCOUNT.sid}:${ACCOUNT.authToken}`).toString('base64'));
   });
 
+  it('fetches one media resource and deletes it, as the SDK does', async () => {
+    const sent = await emulator.sendInbound({ from: '+14155550100', to: '+14155550199', body: 'x', media: [{ contentType: 'image/jpeg', bytes: Buffer.from('jpg') }] });
+    const client = createTwilioClient(ACCOUNT, emulator.apiBaseUrl);
+    const [listed] = await client.messages(sent.messageSid).media.list();
+    const fetched = await client.messages(sent.messageSid).media(listed!.sid).fetch();
+    expect(fetched).toMatchObject({ sid: listed!.sid, contentType: 'image/jpeg', parentSid: sent.messageSid });
+    expect(await client.messages(sent.messageSid).media(listed!.sid).remove()).toBe(true);
+    expect(await client.messages(sent.messageSid).media.list()).toEqual([]);
+    await expect(client.messages(sent.messageSid).media(listed!.sid).fetch()).rejects.toMatchObject({ status: 404, code: 20404 });
+    // The file is gone too, not only its description.
+    expect((await fetch(sent.mediaUrls[0]!, { headers: { authorization: 'Basic ' + Buffer.from(`${ACCOUNT.sid}:${ACCOUNT.authToken}`).toString('base64') } })).status).toBe(404);
+  });
+
+  it('reads a number\'s capabilities from IncomingPhoneNumbers', async () => {
+    emulator.setSender('+14155550142', { mms: false });
+    const client = createTwilioClient(ACCOUNT, emulator.apiBaseUrl);
+    const [number] = await client.incomingPhoneNumbers.list({ phoneNumber: '+14155550142' });
+    expect(number).toMatchObject({ phoneNumber: '+14155550142', capabilities: { sms: true, mms: false, voice: true, fax: false } });
+    expect(number!.sid).toMatch(/^PN[0-9a-f]{32}$/);
+    expect((await client.incomingPhoneNumbers.list({ phoneNumber: '+14155550143' }))[0]!.capabilities.mms).toBe(true);
+    // Short codes are not IncomingPhoneNumbers.
+    expect(await client.incomingPhoneNumbers.list({ phoneNumber: '12345' })).toEqual([]);
+  });
+
   it('surfaces Twilio\'s 20003 error for wrong credentials', async () => {
     const sent = await emulator.sendInbound({ from: '+14155550100', to: '+14155550199', body: 'x' });
     const wrong = createTwilioClient({ sid: ACCOUNT.sid, authToken: 'f'.repeat(32) }, emulator.apiBaseUrl);

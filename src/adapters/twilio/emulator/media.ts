@@ -31,14 +31,27 @@ export function handleMediaRoute(ctx: MediaRouteContext, req: IncomingMessage, r
   const list = single ? null : MEDIA_LIST_PATH.exec(pathname);
   const match = single ?? list;
   if (!match) return false;
-  if (req.method !== 'GET') {
+  const method = req.method ?? 'GET';
+  if (!(method === 'GET' || (single && method === 'DELETE'))) {
     sendTwilioError(res, 405, 20004, 'Method not allowed');
     return true;
   }
   const message = authorizedMessage(ctx, req, res, match[1] ?? '', match[2] ?? '', pathname);
   if (!message) return true;
-  if (single) redirectToCdn(ctx, res, message, single[3] ?? '', pathname);
-  else sendMediaList(ctx, res, message, pathname);
+  if (!single) {
+    sendMediaList(ctx, res, message, pathname);
+    return true;
+  }
+  // `/Media/{Sid}` is the file (a redirect to the CDN); `/Media/{Sid}.json` is the resource that describes it.
+  const asJson = (single[3] ?? '').endsWith('.json');
+  const mediaSid = (single[3] ?? '').replace(/\.json$/, '');
+  const media = ctx.store.media.get(mediaSid);
+  if (!media || media.messageSid !== message.sid) sendTwilioNotFound(res, pathname);
+  else if (method === 'DELETE') {
+    ctx.store.deleteMedia(media.sid);
+    res.writeHead(204).end();
+  } else if (asJson) sendJson(res, 200, mediaResource(media));
+  else redirectToCdn(ctx, res, media, pathname);
   return true;
 }
 
@@ -78,12 +91,7 @@ function authorizedMessage(
   return message;
 }
 
-function redirectToCdn(ctx: MediaRouteContext, res: ServerResponse, message: StoredMessage, mediaSid: string, pathname: string): void {
-  const media = ctx.store.media.get(mediaSid);
-  if (!media || media.messageSid !== message.sid) {
-    sendTwilioNotFound(res, pathname);
-    return;
-  }
+function redirectToCdn(ctx: MediaRouteContext, res: ServerResponse, media: StoredMedia, pathname: string): void {
   // Faults apply only to requests that would otherwise succeed, so a test's bad-credential
   // request does not use up a planned failure.
   const faultStatus = ctx.store.takeFault(media.sid);

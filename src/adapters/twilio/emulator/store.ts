@@ -101,6 +101,17 @@ export class EmulatorStore {
     return media;
   }
 
+  /** As Twilio's DELETE: the file and its resource are gone, the message lists it no more, CDN links die. */
+  deleteMedia(mediaSid: string): void {
+    const media = this.media.get(mediaSid);
+    if (!media) return;
+    this.media.delete(mediaSid);
+    this.faults.delete(mediaSid);
+    const message = this.messages.get(media.messageSid);
+    if (message) message.mediaSids = message.mediaSids.filter((sid) => sid !== mediaSid);
+    for (const [token, sid] of this.cdnTokens) if (sid === mediaSid) this.cdnTokens.delete(token);
+  }
+
   setFaults(mediaSid: string, faults: MediaFaults): void {
     const failFirst = faults.failFirst ?? 0;
     const status = faults.status ?? 404;
