@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { pgliteBackend } from '../helpers/databases.ts';
-import { CUSTOMER, NUMBER, startHarness, type Harness } from '../helpers/outbound.ts';
+import { CUSTOMER, NUMBER, postReply, startHarness, ticketFrom as ticketFromHelper, waitForMessage, type Harness } from '../helpers/outbound.ts';
 import { OTHER_NUMBER } from '../helpers/harness.ts';
 
 /**
@@ -10,8 +10,6 @@ import { OTHER_NUMBER } from '../helpers/harness.ts';
  * (capability, count, total size asked of the media servers), 21610 and template replies. One backend:
  * these are about the message, not the database (outbound.test.ts runs on both).
  */
-interface Message { id: number; sid: string | null; body: string; status: string; encoding: string; segments: number; errorCode: number | null }
-interface ApiError { error: { code: string; message: string } }
 
 const MB = 1024 * 1024;
 
@@ -49,25 +47,10 @@ describe('outbound message content', () => {
   afterAll(() => new Promise<void>((r) => media.close(() => r())));
   afterEach(async () => h?.close());
 
-  const ticketFrom = async (customer = CUSTOMER) => {
-    await h.text(customer, NUMBER, 'Hello, I need help');
-    await h.idle();
-    const { body } = await h.api<{ tickets: { id: number }[] }>(`/api/v1/tickets?phone=${encodeURIComponent(customer)}`);
-    return body.tickets[0]!.id;
-  };
-  const reply = (ticketId: number, payload: Record<string, unknown>) =>
-    h.api<{ message: Message } & Partial<ApiError>>(`/api/v1/tickets/${ticketId}/replies`, { method: 'POST', body: payload });
+  const ticketFrom = (customer = CUSTOMER) => ticketFromHelper(h, customer);
+  const reply = (ticketId: number, payload: Record<string, unknown>) => postReply(h, ticketId, payload);
   const atTwilio = () => h.emulator.messages().filter((m) => m.direction !== 'inbound');
-  const settled = async (id: number) => {
-    for (let i = 0; i < 200; i++) {
-      await h.idle();
-      const { body } = await h.api<{ messages: Message[] }>('/api/v1/messages');
-      const m = body.messages.find((x) => x.id === id)!;
-      if (['delivered', 'failed', 'undelivered'].includes(m.status)) return m;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    throw new Error(`message ${id} never settled`);
-  };
+  const settled = (id: number) => waitForMessage(h, id, (m) => ['delivered', 'failed', 'undelivered'].includes(m.status), 'settled');
 
   it('stores encoding and segments as Twilio counts them: GSM-7, its extension table, UCS-2 and emoji', async () => {
     h = await startHarness(pgliteBackend);

@@ -1,41 +1,21 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { backends } from '../helpers/databases.ts';
-import { CUSTOMER, NUMBER, postSignedStatus, startHarness, type Harness } from '../helpers/outbound.ts';
+import {
+  CUSTOMER, NUMBER, postReply, postSignedStatus, startHarness, ticketFrom as ticketFromHelper, waitForMessage, type ApiMessage, type Harness,
+} from '../helpers/outbound.ts';
 
-interface Message {
-  id: number; sid: string | null; direction: string; from: string; to: string; body: string; status: string;
-  statusHistory: { status: string; at: string; errorCode: number | null }[]; errorCode: number | null; errorMessage: string | null;
-  encoding: string; segments: number; ticketId: number | null;
-}
+type Message = ApiMessage;
 interface Ticket { id: number; notes: { bodyHtml: string; incoming: boolean; private: boolean }[] }
 
 describe.each(backends)('outbound on $name', (backend) => {
   let h: Harness;
   afterEach(async () => h?.close());
 
-  /** A customer texts in, so there is a ticket bound to NUMBER; returns its id. */
-  const ticketFrom = async (customer = CUSTOMER) => {
-    await h.text(customer, NUMBER, 'Hello, I need help');
-    await h.idle();
-    const { body } = await h.api<{ tickets: { id: number }[] }>(`/api/v1/tickets?phone=${encodeURIComponent(customer)}`);
-    return body.tickets[0]!.id;
-  };
-  const reply = (ticketId: number, payload: Record<string, unknown>) =>
-    h.api<{ message: Message; error?: { code: string; message: string } }>(`/api/v1/tickets/${ticketId}/replies`, { method: 'POST', body: payload });
-  const message = async (id: number) => {
-    const { body } = await h.api<{ messages: Message[] }>('/api/v1/messages');
-    return body.messages.find((m) => m.id === id)!;
-  };
+  const ticketFrom = (customer = CUSTOMER) => ticketFromHelper(h, customer);
+  const reply = (ticketId: number, payload: Record<string, unknown>) => postReply(h, ticketId, payload);
   /** Waits for the status callbacks to bring a message to `status`. */
-  const until = async (id: number, status: string) => {
-    for (let i = 0; i < 200; i++) {
-      await h.idle();
-      const m = await message(id);
-      if (m.status === status) return m;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    throw new Error(`message ${id} never reached ${status}: ${JSON.stringify(await message(id))}`);
-  };
+  const message = (id: number) => waitForMessage(h, id, () => true, 'appeared');
+  const until = (id: number, status: string) => waitForMessage(h, id, (m) => m.status === status, `reached ${status}`);
   const outboundAtTwilio = () => h.emulator.messages().filter((m) => m.direction !== 'inbound');
 
   it('replies from the number the customer texted, tracks delivery, and notes the SID on the ticket', async () => {

@@ -1,5 +1,5 @@
 import { twilioSignature } from '../../src/adapters/twilio/emulator/index.ts';
-import { ACCOUNT, type Harness } from './harness.ts';
+import { ACCOUNT, CUSTOMER, NUMBER, type Harness } from './harness.ts';
 
 export { CUSTOMER, NUMBER, startHarness, type Harness } from './harness.ts';
 
@@ -14,4 +14,35 @@ export async function postSignedStatus(h: Harness, fields: Record<string, string
   });
   await res.text();
   return { status: res.status };
+}
+
+/** A Message as GET /api/v1/messages shows it (the fields outbound tests read). */
+export interface ApiMessage {
+  id: number; sid: string | null; direction: string; from: string; to: string; body: string; status: string;
+  statusHistory: { status: string; at: string; errorCode: number | null }[]; errorCode: number | null; errorMessage: string | null;
+  encoding: string; segments: number; ticketId: number | null;
+}
+
+/** A customer texts in, so there is a ticket bound to NUMBER; returns its id. */
+export async function ticketFrom(h: Harness, customer = CUSTOMER): Promise<number> {
+  await h.text(customer, NUMBER, 'Hello, I need help');
+  await h.idle();
+  const { body } = await h.api<{ tickets: { id: number }[] }>(`/api/v1/tickets?phone=${encodeURIComponent(customer)}`);
+  return body.tickets[0]!.id;
+}
+
+export function postReply(h: Harness, ticketId: number, payload: Record<string, unknown>) {
+  return h.api<{ message: ApiMessage; error?: { code: string; message: string } }>(`/api/v1/tickets/${ticketId}/replies`, { method: 'POST', body: payload });
+}
+
+/** Waits until the message with this id passes `done` (status callbacks come in the background). */
+export async function waitForMessage(h: Harness, id: number, done: (m: ApiMessage) => boolean, what: string): Promise<ApiMessage> {
+  const message = async () => (await h.api<{ messages: ApiMessage[] }>('/api/v1/messages')).body.messages.find((m) => m.id === id)!;
+  for (let i = 0; i < 200; i++) {
+    await h.idle();
+    const m = await message();
+    if (done(m)) return m;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`message ${id} never ${what}: ${JSON.stringify(await message())}`);
 }
