@@ -60,6 +60,7 @@ export class RouteInbound {
       ({ id: ticketId } = await this.helpdesk.createTicket({
         idempotencyKey,
         requesterId: contactId,
+        requesterPhone: msg.contactKey,
         subject: subjectFor(msg.body, msg.from, msg.media.length),
         descriptionHtml: followUp + html,
         attachments,
@@ -69,7 +70,7 @@ export class RouteInbound {
     } else {
       ticketId = decision.ticketId;
       if (decision.reopen) await this.helpdesk.setStatus(ticketId, 'open');
-      await this.helpdesk.addNote(ticketId, { idempotencyKey, bodyHtml: html, incoming: true, private: false, attachments });
+      await this.helpdesk.addNote(ticketId, { idempotencyKey, bodyHtml: html, incoming: true, authorId: contactId, private: false, attachments });
     }
     const keyword = await this.recordKeyword(msg);
     const routing: Routing = { ...decision, ticketId, decidedAt: this.clock.now().toISOString(), ...(keyword ? { keyword } : {}) };

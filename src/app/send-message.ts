@@ -118,6 +118,7 @@ export class SendMessage {
     const { id } = await this.helpdesk.createTicket({
       idempotencyKey: `conversation:${randomUUID()}`,
       requesterId: contact.id,
+      requesterPhone: to,
       subject: `SMS to ${formatPhone(to)}`,
       descriptionHtml: `<p>Conversation started by an agent from ${escapeHtml(from)}.</p>`,
       attachments: [],

@@ -10,6 +10,28 @@
  * Every write carries an idempotency key (the inbound message's id) so a replay after a crash finds the
  * earlier result instead of writing twice, where the helpdesk lets an adapter do so.
  */
+import { DeferJob } from './queue.ts';
+
+/**
+ * The helpdesk is rate-limiting smsdesk (429) for longer than a call should wait: the job goes back to the
+ * queue until `until` without spending an attempt, still first in its conversation.
+ */
+export class HelpdeskBusy extends DeferJob {
+  constructor(readonly helpdesk: string, until: Date) {
+    super(until);
+    this.message = `${helpdesk} is rate-limiting smsdesk until ${until.toISOString()}`;
+    this.name = 'HelpdeskBusy';
+  }
+}
+
+/** A helpdesk call that failed: `status` is the HTTP status (null: no answer). The job retries with backoff. */
+export class HelpdeskError extends Error {
+  constructor(readonly helpdesk: string, message: string, readonly status: number | null) {
+    super(`${helpdesk}: ${message}`);
+    this.name = 'HelpdeskError';
+  }
+}
+
 export type TicketStatus = 'open' | 'pending' | 'resolved' | 'closed';
 export const TICKET_STATUSES: readonly TicketStatus[] = ['open', 'pending', 'resolved', 'closed'];
 
@@ -35,7 +57,10 @@ export interface HelpdeskAttachment {
   filename: string;
   contentType: string;
   size: number;
+  /** Empty for a file the helpdesk holds that smsdesk did not put there. */
   sha256: string;
+  /** Where a remote helpdesk serves the file; absent: smsdesk's own /api/v1/attachments/:id. */
+  url?: string;
 }
 
 export interface HelpdeskNote {
@@ -78,6 +103,8 @@ export interface CreateTicketInput {
   /** The closed ticket this one follows up, if any. */
   followUpOf?: number;
   tags?: string[];
+  /** The requester's phone (E.164), which the requester id stands for. */
+  requesterPhone: string;
 }
 
 export interface AddNoteInput {
@@ -85,6 +112,8 @@ export interface AddNoteInput {
   bodyHtml: string;
   /** true: shown as the customer's message; false: an agent/system note. */
   incoming: boolean;
+  /** The contact the note is written as (the requester, for a customer's text); absent: smsdesk itself. */
+  authorId?: number;
   private: boolean;
   attachments: AttachmentInput[];
 }
@@ -92,6 +121,17 @@ export interface AddNoteInput {
 export interface TicketQuery {
   requesterPhone?: string;
   status?: TicketStatus;
+}
+
+/**
+ * A closed ticket that the helpdesk will not take a note on (Zendesk): the caller opens a follow-up ticket
+ * instead.
+ */
+export class TicketClosed extends Error {
+  constructor(readonly ticketId: number) {
+    super(`ticket ${ticketId} is closed and cannot be updated`);
+    this.name = 'TicketClosed';
+  }
 }
 
 export interface Helpdesk {
@@ -106,4 +146,39 @@ export interface Helpdesk {
   getTicket(ticketId: number): Promise<HelpdeskTicket | null>;
   listTickets(query: TicketQuery): Promise<HelpdeskTicket[]>;
   listContacts(query: { phone?: string }): Promise<HelpdeskContact[]>;
+}
+
+/**
+ * A helpdesk reached over the network (Freshdesk, Freshservice, Zendesk): what RecordedHelpdesk needs to make
+ * its writes idempotent. A write that may have happened before a crash is looked for by its marker, a text
+ * smsdesk puts in every body it writes.
+ */
+export interface RemoteHelpdesk extends Helpdesk {
+  readonly name: RemoteHelpdeskKind;
+  /** The most attachment bytes one ticket may hold (Freshdesk 20 MB); null: no cap smsdesk knows of. */
+  readonly attachmentCapBytes: number | null;
+  /** The note on the ticket whose body contains `marker`, if any. */
+  findNoteWith(ticketId: number, marker: string): Promise<{ id: number } | null>;
+  /** The requester's recent ticket whose description contains `marker`, if any. */
+  findTicketWith(requesterId: number, marker: string): Promise<{ id: number } | null>;
+  /** What an event on a ticket (a helpdesk webhook) needs: its summary, tags and public agent messages. */
+  ticketForEvent(ticketId: number): Promise<TicketEventView | null>;
+  /** Calls made so far, 429s included (benchmarks and tests count them). */
+  readonly calls: number;
+}
+
+export type RemoteHelpdeskKind = 'freshdesk' | 'freshservice' | 'zendesk';
+
+/** A public message an agent wrote on a ticket in the helpdesk (a reply or a public note): what auto-SMS sends. */
+export interface AgentMessage {
+  id: number;
+  bodyHtml: string;
+  createdAt: Date;
+}
+
+export interface TicketEventView {
+  summary: TicketSummary;
+  tags: string[];
+  /** Public messages written by agents (not the requester), oldest first; smsdesk's own notes included. */
+  agentMessages: AgentMessage[];
 }

@@ -26,7 +26,7 @@ describe.each(backends)('built-in helpdesk on $name', (backend) => {
     db = await backend.open();
     const hd = new BuiltinHelpdesk(db.sql);
     const c = await hd.createContact({ phone: '+14155550100', name: 'A' });
-    const input = { idempotencyKey: 'inbound:SM1', requesterId: c.id, subject: 's', descriptionHtml: '<p>d</p>', attachments: [] };
+    const input = { idempotencyKey: 'inbound:SM1', requesterId: c.id, requesterPhone: c.phone, subject: 's', descriptionHtml: '<p>d</p>', attachments: [] };
     const [t1, t2] = await Promise.all([hd.createTicket(input), hd.createTicket(input)]);
     expect(t1.id).toBe(t2.id);
     const note = { idempotencyKey: 'inbound:SM2', bodyHtml: '<p>n</p>', incoming: true, private: false, attachments: [] };
@@ -43,8 +43,8 @@ describe.each(backends)('built-in helpdesk on $name', (backend) => {
     const hd = new BuiltinHelpdesk(db.sql);
     const a = await hd.createContact({ phone: '+14155550100', name: 'A' });
     const b = await hd.createContact({ phone: '+14155550111', name: 'B' });
-    const ta = await hd.createTicket({ idempotencyKey: 'a', requesterId: a.id, subject: 'a', descriptionHtml: '', attachments: [] });
-    await hd.createTicket({ idempotencyKey: 'b', requesterId: b.id, subject: 'b', descriptionHtml: '', attachments: [] });
+    const ta = await hd.createTicket({ idempotencyKey: 'a', requesterId: a.id, requesterPhone: a.phone, subject: 'a', descriptionHtml: '', attachments: [] });
+    await hd.createTicket({ idempotencyKey: 'b', requesterId: b.id, requesterPhone: b.phone, subject: 'b', descriptionHtml: '', attachments: [] });
     await hd.setStatus(ta.id, 'pending');
     expect((await hd.listTickets({ requesterPhone: '+14155550100' })).map((t) => t.subject)).toEqual(['a']);
     expect((await hd.listTickets({ status: 'pending' })).map((t) => t.subject)).toEqual(['a']);

@@ -202,6 +202,38 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       ALTER TABLE messages ADD COLUMN send_slot_at timestamptz;
     `,
   },
+  {
+    version: 6,
+    name: 'external helpdesks',
+    sql: `
+      -- Zendesk ids outgrow int (user ids of 12+ digits); Freshdesk's may too.
+      ALTER TABLE messages ALTER COLUMN ticket_id TYPE bigint;
+      ALTER TABLE ticket_links ALTER COLUMN ticket_id TYPE bigint;
+      ALTER TABLE contact_links ALTER COLUMN contact_id TYPE bigint;
+      -- Writes to a remote helpdesk, by idempotency key: 'started' before the call, 'done' with the remote id
+      -- after it. A replay that finds 'started' looks in the helpdesk for the write before writing again.
+      CREATE TABLE helpdesk_writes (
+        helpdesk text NOT NULL,
+        key text NOT NULL,
+        state text NOT NULL CHECK (state IN ('started', 'done')),
+        remote_id bigint,
+        started_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (helpdesk, key)
+      );
+      -- What threading needs of a remote ticket, as last seen (our own writes, helpdesk events, a fetch), so
+      -- a follow-up text costs one call (the note) rather than a fetch and a note.
+      CREATE TABLE ticket_cache (
+        helpdesk text NOT NULL,
+        ticket_id bigint NOT NULL,
+        status text NOT NULL,
+        requester_id bigint NOT NULL,
+        requester_phone text NOT NULL,
+        updated_at timestamptz NOT NULL,
+        seen_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (helpdesk, ticket_id)
+      );
+    `,
+  },
 ];
 
 export async function migrate(sql: Sql): Promise<number> {

@@ -45,6 +45,23 @@ class PostgresSql implements Sql {
   }
 }
 
+/**
+ * bigint columns (helpdesk ids) as numbers, as PGlite returns them: every id smsdesk stores is below 2^53.
+ * A value that is not would lose digits, so it is refused instead.
+ */
+const BIGINT_AS_NUMBER = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+    if (oid === pg.types.builtins.INT8 && format !== 'binary') {
+      return (value: string) => {
+        const n = Number(value);
+        if (!Number.isSafeInteger(n)) throw new RangeError(`bigint ${value} is beyond 2^53`);
+        return n;
+      };
+    }
+    return pg.types.getTypeParser(oid, format as 'text');
+  }) as typeof pg.types.getTypeParser,
+};
+
 export interface PostgresOptions {
   connectionString: string;
   /** Schema to work in (tests isolate themselves in a fresh schema each); created when missing. */
@@ -64,6 +81,7 @@ export async function openPostgres(opts: PostgresOptions): Promise<Sql> {
   }
   const pool = new pg.Pool({
     connectionString: opts.connectionString,
+    types: BIGINT_AS_NUMBER,
     max: opts.max ?? 10,
     connectionTimeoutMillis: 5_000,
     options: opts.schema ? `-c search_path="${opts.schema.replace(/"/g, '""')}"` : undefined,
