@@ -37,6 +37,10 @@ export interface Config {
     freshdesk: { url: string; apiKey: string } | null;
     freshservice: { url: string; apiKey: string } | null;
     zendesk: { url: string; email: string; apiToken: string } | null;
+    /** HELPDESK_WEBHOOK_SECRET: what the helpdesk's webhook must carry (Zendesk: its signing secret); null refuses all. */
+    webhookSecret: string | null;
+    /** HELPDESK_SMS_TAG: agent replies on tickets with this tag go out by SMS (auto-SMS). */
+    smsTag: string;
   };
   blob: { azureConnectionString: string | null; azureContainer: string };
   logLevel: string;
@@ -141,6 +145,13 @@ function e164(src: Source, name: string): string | null {
   return number;
 }
 
+function webhookSecret(src: Source): string | null {
+  const v = src.HELPDESK_WEBHOOK_SECRET?.trim();
+  if (!v) return null;
+  if (v.length < 16) throw new ConfigError('HELPDESK_WEBHOOK_SECRET', 'must be at least 16 characters (e.g. openssl rand -hex 24)');
+  return v;
+}
+
 function required(src: Source, name: string, why: string): string {
   const v = src[name];
   if (!v) throw new ConfigError(name, `is required ${why}`);
@@ -217,6 +228,8 @@ export function loadConfig(env: Source = process.env): Config {
             apiToken: required(src, 'ZENDESK_API_TOKEN', 'when HELPDESK=zendesk'),
           }
         : null,
+      webhookSecret: webhookSecret(src),
+      smsTag: src.HELPDESK_SMS_TAG?.trim() || 'sms',
     },
     blob: {
       azureConnectionString: src.AZURE_STORAGE_CONNECTION_STRING?.trim() || null,

@@ -28,6 +28,13 @@ import { senderRate } from './domain/sender-rates.ts';
 import { ApplyStatus } from './app/apply-status.ts';
 import { SendMessage, SEND_QUEUE } from './app/send-message.ts';
 import type { SandboxOptions } from './http/sandbox.ts';
+import { SqlHelpdeskRecords } from './adapters/db/helpdesk-records.ts';
+import { sharedKey } from './adapters/db/secrets.ts';
+import { RecordedHelpdesk, DEFAULT_SUMMARY_TTL_MS } from './adapters/helpdesk/recorded-helpdesk.ts';
+import type { AttachmentInput, RemoteHelpdesk } from './ports/helpdesk.ts';
+import type { HelpdeskRecords } from './ports/helpdesk-records.ts';
+import { HelpdeskEvents, HELPDESK_EVENT_QUEUE } from './app/helpdesk-events.ts';
+import { AttachmentLinks } from './http/attachments.ts';
 
 export interface SmsdeskOptions {
   config: Config;
@@ -43,6 +50,8 @@ export interface SmsdeskOptions {
   twilioTimeoutMs?: number;
   /** How long close() lets requests in flight finish before dropping their connections. */
   closeGraceMs?: number;
+  /** Remote helpdesks: how long a call waits out 429s in place, how long a ticket summary is trusted. */
+  helpdesk?: { maxWaitMs?: number; summaryTtlMs?: number };
   /** false: accept webhooks but route nothing (tests of a crash between ack and routing). */
   startWorker?: boolean;
 }
@@ -54,6 +63,9 @@ export interface Smsdesk {
   sql: Sql;
   worker: Worker<{ messageId: number }>;
   sender: Worker<{ messageId: number }>;
+  /** Auto-SMS of agents' replies in a remote helpdesk (null with the built-in one). */
+  events: Worker<{ ticketId: number }> | null;
+  helpdesk: Helpdesk;
   /** Resolves when every stored text has been routed and every queued message handed to Twilio. */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -83,7 +95,15 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     azureConnectionString: config.blob.azureConnectionString ?? undefined,
     azureContainer: config.blob.azureContainer,
   });
-  const helpdesk = createHelpdesk(config, sql);
+  // Known once the server listens (PORT=0 picks a port); read through closures by the parts that need it.
+  let publicUrl = config.publicUrl ?? '';
+  const links = new AttachmentLinks(await sharedKey(sql, 'attachment-links'), () => publicUrl);
+  const records = new SqlHelpdeskRecords(sql);
+  const { helpdesk, remote } = await createHelpdesk(config, sql, records, {
+    summaryTtlMs: opts.helpdesk?.summaryTtlMs ?? DEFAULT_SUMMARY_TTL_MS,
+    attachmentLink: (a: AttachmentInput) => links.url(a.blobId),
+    maxWaitMs: opts.helpdesk?.maxWaitMs,
+  });
   const store = new SqlMessageStore(sql);
   const apiOrigin = new URL(config.twilio.apiBaseUrl).origin;
   const mediaOptions = { ...DEFAULT_MEDIA_DOWNLOAD, ...opts.media };
@@ -143,8 +163,15 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     onQueued: () => sender.wake(),
   });
 
-  // Known once the server listens (PORT=0 picks a port); read through closures by the parts that need it.
-  let publicUrl = config.publicUrl ?? '';
+  const helpdeskEvents = remote ? new HelpdeskEvents(remote, records, send, { tag: () => config.helpdesk.smsTag, clock }) : null;
+  const events = helpdeskEvents
+    ? new Worker<{ ticketId: number }>(
+        queue,
+        { queue: HELPDESK_EVENT_QUEUE, concurrency: 8, parallel: 4, pollMs: 500, retryBaseMs: 1000, retryMaxMs: 5 * 60_000, ...opts.worker },
+        (job) => helpdeskEvents.run(job.payload.ticketId),
+        logger,
+      )
+    : null;
   const app = await buildHttpApp({
     logger,
     sql,
@@ -156,6 +183,15 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     },
     templates: { store: templates, renderForTicket: (...args) => send.renderForTicket(...args), apiTokens: () => (config.apiToken ? [config.apiToken] : []) },
     sandbox: opts.sandbox ?? null,
+    helpdeskWebhooks: {
+      helpdesk: config.helpdesk.kind,
+      secret: config.helpdesk.webhookSecret,
+      enqueue: async (ticketId) => {
+        await queue.enqueue(HELPDESK_EVENT_QUEUE, `ticket:${ticketId}`, { ticketId });
+        events?.wake();
+      },
+    },
+    attachmentLinks: links,
   });
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
@@ -165,6 +201,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
   if (opts.startWorker !== false) {
     worker.start();
     sender.start();
+    events?.start();
   }
 
   return {
@@ -176,13 +213,17 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     sql,
     worker,
     sender,
+    events,
+    helpdesk,
     async idle() {
       await worker.idle();
+      await events?.idle();
       await sender.idle();
     },
     async close() {
       await closeHttp(app, opts.closeGraceMs ?? 5_000);
       await worker.stop();
+      await events?.stop();
       await sender.stop();
       await blobs.close?.();
       if (ownsSql) await sql.close();
@@ -204,7 +245,29 @@ async function closeHttp(app: FastifyInstance, graceMs: number): Promise<void> {
   }
 }
 
-function createHelpdesk(config: Config, sql: Sql): Helpdesk {
-  if (config.helpdesk.kind === 'builtin') return new BuiltinHelpdesk(sql);
-  throw new ConfigError('HELPDESK', `${config.helpdesk.kind} is not available in this version yet; use builtin`);
+/**
+ * The configured helpdesk; a remote one wrapped in what smsdesk records about it (idempotency, cache). Only
+ * the configured adapter is loaded.
+ */
+async function createHelpdesk(
+  config: Config,
+  sql: Sql,
+  records: HelpdeskRecords,
+  opts: { summaryTtlMs: number; attachmentLink: (a: AttachmentInput) => string; maxWaitMs?: number },
+): Promise<{ helpdesk: Helpdesk; remote: RecordedHelpdesk | null }> {
+  const h = config.helpdesk;
+  let inner: RemoteHelpdesk;
+  if (h.kind === 'freshdesk' && h.freshdesk) {
+    const { FreshdeskHelpdesk } = await import('./adapters/helpdesk/freshdesk/freshdesk-helpdesk.ts');
+    inner = new FreshdeskHelpdesk({ ...h.freshdesk, maxWaitMs: opts.maxWaitMs });
+  } else if (h.kind === 'freshservice' && h.freshservice) {
+    const { FreshserviceHelpdesk } = await import('./adapters/helpdesk/freshservice/freshservice-helpdesk.ts');
+    inner = new FreshserviceHelpdesk({ ...h.freshservice, maxWaitMs: opts.maxWaitMs });
+  } else if (h.kind === 'zendesk' && h.zendesk) {
+    const { ZendeskHelpdesk } = await import('./adapters/helpdesk/zendesk/zendesk-helpdesk.ts');
+    inner = new ZendeskHelpdesk({ ...h.zendesk, maxWaitMs: opts.maxWaitMs });
+  } else if (h.kind === 'builtin') return { helpdesk: new BuiltinHelpdesk(sql), remote: null };
+  else throw new ConfigError('HELPDESK', `${h.kind} needs its URL and credentials configured`);
+  const remote = new RecordedHelpdesk(inner, records, opts);
+  return { helpdesk: remote, remote };
 }

@@ -95,14 +95,17 @@ export class DeliverMessage {
     return slot;
   }
 
-  /** The reply on its ticket as an outgoing note carrying the SID (idempotent: keyed by the message). */
+  /**
+   * The reply on its ticket as an outgoing note carrying the SID (idempotent: keyed by the message). A reply
+   * the agent wrote in the helpdesk (auto-SMS) is on the ticket already: its note is private, a record only.
+   */
   private async noteSent(msg: OutboundForSending, sid: string): Promise<void> {
     if (msg.ticketId === null) return;
     await this.helpdesk.addNote(msg.ticketId, {
       idempotencyKey: `outbound:${msg.id}`,
       bodyHtml: outgoingSmsHtml({ body: msg.body, from: msg.from, to: msg.to, sid }),
       incoming: false,
-      private: false,
+      private: Boolean(msg.originKey),
       attachments: [],
     });
   }

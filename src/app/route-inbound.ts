@@ -1,7 +1,7 @@
 import type { Clock } from '../ports/clock.ts';
-import type { Helpdesk, HelpdeskContact } from '../ports/helpdesk.ts';
+import { TicketClosed, type AttachmentInput, type Helpdesk, type HelpdeskContact } from '../ports/helpdesk.ts';
 import type { MessageStore, InboundForRouting, Routing } from '../ports/message-store.ts';
-import { decideRouting, referencedTicketIds, type CandidateTicket, type ThreadingSettings } from '../domain/threading.ts';
+import { closedMeanwhile, decideRouting, referencedTicketIds, type CandidateTicket, type RoutingDecision, type ThreadingSettings } from '../domain/threading.ts';
 import { incomingSmsHtml, subjectFor } from '../domain/ticket-format.ts';
 import { formatPhone } from '../domain/phone.ts';
 import type { FetchMedia } from './fetch-media.ts';
@@ -53,24 +53,14 @@ export class RouteInbound {
     }
     const { attachments, missing } = await this.media.forMessage(msg, attempt >= MEDIA_ATTEMPTS);
     const html = incomingSmsHtml({ body: msg.body, from: msg.from, to: msg.to, missing });
-    const idempotencyKey = `inbound:${msg.sid}`;
     let ticketId: number;
-    if (decision.action === 'create') {
-      const followUp = decision.followUpOf ? `<p>Follow-up to closed ticket #${decision.followUpOf}.</p>` : '';
-      ({ id: ticketId } = await this.helpdesk.createTicket({
-        idempotencyKey,
-        requesterId: contactId,
-        requesterPhone: msg.contactKey,
-        subject: subjectFor(msg.body, msg.from, msg.media.length),
-        descriptionHtml: followUp + html,
-        attachments,
-        followUpOf: decision.followUpOf,
-        tags: ['sms'],
-      }));
-    } else {
-      ticketId = decision.ticketId;
-      if (decision.reopen) await this.helpdesk.setStatus(ticketId, 'open');
-      await this.helpdesk.addNote(ticketId, { idempotencyKey, bodyHtml: html, incoming: true, authorId: contactId, private: false, attachments });
+    try {
+      ticketId = await this.write(msg, decision, contactId, html, attachments);
+    } catch (err) {
+      if (!(err instanceof TicketClosed) || decision.action !== 'append') throw err;
+      decision = closedMeanwhile(decision.ticketId);
+      await this.store.recordDecision(msg.id, decision);
+      ticketId = await this.write(msg, decision, contactId, html, attachments);
     }
     const keyword = await this.recordKeyword(msg);
     const routing: Routing = { ...decision, ticketId, decidedAt: this.clock.now().toISOString(), ...(keyword ? { keyword } : {}) };
@@ -78,6 +68,29 @@ export class RouteInbound {
       messageId: msg.id, helpdesk: this.helpdesk.name, contactKey: msg.contactKey, twilioNumber: msg.to,
       activityAt: msg.createdAt, routing,
     });
+  }
+
+  /** The helpdesk write the decision calls for; keyed by the message SID, so a replay writes nothing twice. */
+  private async write(msg: InboundForRouting, decision: RoutingDecision, contactId: number, html: string, attachments: AttachmentInput[]): Promise<number> {
+    const idempotencyKey = `inbound:${msg.sid}`;
+    if (decision.action === 'append') {
+      if (decision.reopen) await this.helpdesk.setStatus(decision.ticketId, 'open');
+      await this.helpdesk.addNote(decision.ticketId, { idempotencyKey, bodyHtml: html, incoming: true, authorId: contactId, private: false, attachments });
+      return decision.ticketId;
+    }
+    const followUp = decision.followUpOf ? `<p>Follow-up to closed ticket #${decision.followUpOf}.</p>` : '';
+    const { id } = await this.helpdesk.createTicket({
+      // A follow-up to a ticket that closed meanwhile gets a key of its own: the note's key was spent on the attempt.
+      idempotencyKey: decision.rule === 'closed-meanwhile' ? `${idempotencyKey}:follow-up` : idempotencyKey,
+      requesterId: contactId,
+      requesterPhone: msg.contactKey,
+      subject: subjectFor(msg.body, msg.from, msg.media.length),
+      descriptionHtml: followUp + html,
+      attachments,
+      followUpOf: decision.followUpOf,
+      tags: ['sms'],
+    });
+    return id;
   }
 
   /**

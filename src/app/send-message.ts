@@ -25,6 +25,8 @@ export interface ReplyInput {
   values?: TemplateValues;
   mediaUrls?: string[];
   from?: string;
+  /** What made this reply when not an API call (auto-SMS: the helpdesk message); one message per origin. */
+  originKey?: string;
 }
 
 export interface SendOptions {
@@ -67,7 +69,12 @@ export class SendMessage {
     let body = input.body ?? '';
     if (input.bodyHtml !== undefined) body = htmlToText(input.bodyHtml);
     if (input.templateId !== undefined) body = await this.render(input.templateId, ticketId, from, input.values ?? {});
-    return this.queue({ to: ticket.requesterPhone, from, body, mediaUrls: input.mediaUrls ?? [], ticketId });
+    const to = toE164(ticket.requesterPhone);
+    if (!to) {
+      throw invalid('requester_not_textable',
+        `The requester of ticket ${ticketId} has no mobile number smsdesk can text (${ticket.requesterPhone ? `"${ticket.requesterPhone}"` : 'none'}); add one in E.164 form, e.g. +14155550100.`);
+    }
+    return this.queue({ to, from, body, mediaUrls: input.mediaUrls ?? [], ticketId, originKey: input.originKey });
   }
 
   /** A template filled in as a reply on this ticket would be (the composer's preview). */
@@ -158,11 +165,14 @@ export class SendMessage {
     return accountSid;
   }
 
-  private async queue(m: { to: string; from: string; body: string; mediaUrls: string[]; ticketId: number | null }, checkedAccount?: string): Promise<number> {
+  private async queue(
+    m: { to: string; from: string; body: string; mediaUrls: string[]; ticketId: number | null; originKey?: string },
+    checkedAccount?: string,
+  ): Promise<number> {
     const accountSid = checkedAccount ?? (await this.check(m));
     const seg = segmentInfo(m.body);
     const id = await this.outbound.create(
-      { accountSid, from: m.from, to: m.to, body: m.body, mediaUrls: m.mediaUrls, ticketId: m.ticketId, encoding: seg.encoding, segments: seg.segments },
+      { accountSid, from: m.from, to: m.to, body: m.body, mediaUrls: m.mediaUrls, ticketId: m.ticketId, originKey: m.originKey, encoding: seg.encoding, segments: seg.segments },
       SEND_QUEUE,
       `${m.from}>${m.to}`,
     );

@@ -34,7 +34,18 @@ export interface ThreadingInput {
 
 export type RoutingDecision =
   | { action: 'append'; ticketId: number; rule: 'pattern' | 'window'; reopen: boolean; reason: string }
-  | { action: 'create'; rule: 'new' | 'pattern-closed'; followUpOf?: number; reason: string };
+  | { action: 'create'; rule: 'new' | 'pattern-closed' | 'closed-meanwhile'; followUpOf?: number; reason: string };
+
+/**
+ * The ticket was closed in the helpdesk after threading chose it and before the text reached it (Zendesk
+ * refuses updates to closed tickets): the text opens a follow-up ticket instead.
+ */
+export function closedMeanwhile(ticketId: number): RoutingDecision {
+  return {
+    action: 'create', rule: 'closed-meanwhile', followUpOf: ticketId,
+    reason: `ticket #${ticketId} was closed in the helpdesk before this text reached it, so a follow-up ticket was opened`,
+  };
+}
 
 const MAX_REFERENCES = 5;
 

@@ -71,3 +71,9 @@ export function deliveryProblemHtml(p: { to: string; status: string; errorCode: 
   return `<p><b>SMS to ${escapeHtml(p.to)} ${escapeHtml(p.status)}${code}: ${escapeHtml(p.title)}.</b></p>` +
     `<p>${escapeHtml(p.explanation)}</p><p>What to do: ${escapeHtml(p.fix)}${link}</p>`;
 }
+
+/** The private note for an agent's helpdesk reply that auto-SMS could not send, and why. */
+export function autoSmsRefusedHtml(p: { to: string; reason: string }): string {
+  const to = p.to ? ` to ${escapeHtml(p.to)}` : '';
+  return `<p><b>This reply was not sent by SMS${to}.</b></p><p>${escapeHtml(p.reason)}</p>`;
+}

@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { BlobStore } from '../ports/blob-store.ts';
-import { BlobNotFoundError } from '../ports/blob-store.ts';
 import { TICKET_STATUSES, type Helpdesk, type HelpdeskAttachment, type HelpdeskTicket } from '../ports/helpdesk.ts';
 import type { MessageStore } from '../ports/message-store.ts';
 import type { MessageQueries, MessageView } from '../adapters/db/message-queries.ts';
@@ -11,6 +10,7 @@ import { segmentInfo } from '../domain/segments.ts';
 import { explainTwilioError } from '../domain/twilio-errors.ts';
 import { MAX_BODY_CHARS, outboundProblems } from '../domain/message-limits.ts';
 import { bearerAuth } from './auth.ts';
+import { sendAttachment } from './attachments.ts';
 import type { SendMessage } from '../app/send-message.ts';
 
 export interface ApiOptions {
@@ -23,14 +23,11 @@ export interface ApiOptions {
   blobs: BlobStore;
 }
 
-/** Types a browser may render inline; anything else downloads, so a hostile upload cannot run as a page. */
-const INLINE_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
-
 export async function api(app: FastifyInstance, opts: ApiOptions): Promise<void> {
   app.addHook('onRequest', bearerAuth(opts.apiTokens));
 
   const attachmentUrl = (id: number) => `${opts.publicUrl()}/api/v1/attachments/${id}`;
-  const attachmentJson = (a: HelpdeskAttachment) => ({ ...a, url: attachmentUrl(a.id) });
+  const attachmentJson = (a: HelpdeskAttachment) => ({ ...a, url: a.url ?? attachmentUrl(a.id) });
 
   async function ticketJson(tickets: HelpdeskTicket[]) {
     const links = new Map((await opts.store.links(opts.helpdesk.name, tickets.map((t) => t.id))).map((l) => [l.ticketId, l]));
@@ -143,27 +140,7 @@ export async function api(app: FastifyInstance, opts: ApiOptions): Promise<void>
 
   app.get('/api/v1/stats', async () => opts.queries.stats());
 
-  app.get('/api/v1/attachments/:id', async (request, reply) => {
-    const id = idParam(request);
-    const blob = await opts.queries.blob(id);
-    if (!blob) throw notFound('attachment_not_found', `No attachment ${id}.`);
-    let stream;
-    try {
-      stream = await opts.blobs.get(blob.storageKey);
-    } catch (err) {
-      if (err instanceof BlobNotFoundError) throw notFound('attachment_not_found', `Attachment ${id} is recorded but its bytes are gone from the blob store.`);
-      throw err;
-    }
-    const disposition = INLINE_TYPES.has(blob.contentType) ? 'inline' : 'attachment';
-    return reply
-      .header('content-type', blob.contentType)
-      .header('content-length', String(blob.size))
-      .header('content-disposition', `${disposition}; filename="${blob.filename.replace(/[^\w.-]/g, '_')}"`)
-      .header('x-content-type-options', 'nosniff')
-      .header('content-security-policy', "default-src 'none'; sandbox")
-      .header('etag', `"${blob.sha256}"`)
-      .send(stream);
-  });
+  app.get('/api/v1/attachments/:id', async (request, reply) => sendAttachment(reply, idParam(request), opts.queries, opts.blobs));
 }
 
 /** For the SMS log: what a Twilio error code means and how to fix it. */

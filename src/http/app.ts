@@ -5,6 +5,8 @@ import { twilioWebhooks, type TwilioWebhookOptions } from './twilio-webhooks.ts'
 import { api, type ApiOptions } from './api.ts';
 import { templates, type TemplatesOptions } from './templates.ts';
 import { sandbox, type SandboxOptions } from './sandbox.ts';
+import { helpdeskWebhooks, type HelpdeskWebhookOptions } from './helpdesk-webhooks.ts';
+import { attachmentLinks, type AttachmentLinks } from './attachments.ts';
 
 export interface HttpAppOptions {
   logger: FastifyBaseLogger;
@@ -13,6 +15,8 @@ export interface HttpAppOptions {
   api: ApiOptions;
   templates: TemplatesOptions;
   sandbox: SandboxOptions | null;
+  helpdeskWebhooks: HelpdeskWebhookOptions;
+  attachmentLinks: AttachmentLinks;
 }
 
 const QUIETER_THAN_WARN = new Set<string>(['error', 'fatal', 'silent']);
@@ -39,5 +43,7 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
   await app.register(api, { ...opts.api, logLevel });
   await app.register(templates, { ...opts.templates, logLevel });
   if (opts.sandbox) await app.register(sandbox, { ...opts.sandbox, logLevel });
+  await app.register(helpdeskWebhooks, opts.helpdeskWebhooks);
+  await app.register(attachmentLinks, { links: opts.attachmentLinks, queries: opts.api.queries, blobs: opts.api.blobs });
   return app;
 }

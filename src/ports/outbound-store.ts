@@ -8,6 +8,11 @@ export interface OutboundText {
   body: string;
   mediaUrls: string[];
   ticketId: number | null;
+  /**
+   * What made this message, when it is not an agent's call to the API: e.g. `freshdesk:note:123`, an agent's
+   * reply in the helpdesk that auto-SMS sends. One message per origin, however often the event is replayed.
+   */
+  originKey?: string | null;
 }
 
 /** What sending stores about outbound messages. */

@@ -51,7 +51,7 @@ describe('loadConfig: defaults', () => {
     expect(config.threading.ticketIdPattern!.source).toBe('#(\\d+)');
   });
   it('uses the built-in helpdesk', () => {
-    expect(config.helpdesk).toEqual({ kind: 'builtin', freshdesk: null, freshservice: null, zendesk: null });
+    expect(config.helpdesk).toEqual({ kind: 'builtin', freshdesk: null, freshservice: null, zendesk: null, webhookSecret: null, smsTag: 'sms' });
   });
   it('has the remaining defaults', () => {
     expect(config.databaseUrl).toBeNull();
@@ -108,6 +108,11 @@ describe('loadConfig: good values', () => {
       'HELPDESK=zendesk',
       { HELPDESK: 'zendesk', ZENDESK_URL: 'https://acme.zendesk.com', ZENDESK_EMAIL: 'a@b.c', ZENDESK_API_TOKEN: 't' },
       (c: ReturnType<typeof loadConfig>) => expect(c.helpdesk).toMatchObject({ kind: 'zendesk', zendesk: { url: 'https://acme.zendesk.com', email: 'a@b.c', apiToken: 't' }, freshdesk: null }),
+    ],
+    [
+      'HELPDESK_WEBHOOK_SECRET and HELPDESK_SMS_TAG',
+      { HELPDESK_WEBHOOK_SECRET: ' 0123456789abcdef0123 ', HELPDESK_SMS_TAG: 'text-me' },
+      (c: ReturnType<typeof loadConfig>) => expect(c.helpdesk).toMatchObject({ webhookSecret: '0123456789abcdef0123', smsTag: 'text-me' }),
     ],
     ['DATABASE_URL postgres://', { DATABASE_URL: 'postgres://u@db/x' }, (c: ReturnType<typeof loadConfig>) => expect(c.databaseUrl).toBe('postgres://u@db/x')],
     ['DATABASE_URL postgresql://', { DATABASE_URL: 'postgresql://u@db/x' }, (c: ReturnType<typeof loadConfig>) => expect(c.databaseUrl).toBe('postgresql://u@db/x')],
@@ -200,6 +205,12 @@ describe('loadConfig: bad values throw a ConfigError naming the variable', () =>
       env: { HELPDESK: 'freshdesk', FRESHDESK_URL: 'http://localhost:x@evil.example/', FRESHDESK_API_KEY: 'k' },
       variable: 'FRESHDESK_URL',
       message: /must use https:\/\//,
+    },
+    {
+      name: 'a short HELPDESK_WEBHOOK_SECRET',
+      env: { HELPDESK_WEBHOOK_SECRET: 'letmein' },
+      variable: 'HELPDESK_WEBHOOK_SECRET',
+      message: /at least 16 characters/,
     },
     {
       name: 'ZENDESK_URL over http',

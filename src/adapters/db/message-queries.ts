@@ -40,7 +40,7 @@ export class MessageQueries {
               m.error_message, m.ticket_id, m.routing, m.created_at,
               ${MEDIA_JSON} AS media
          FROM messages m
-        WHERE ($1::int IS NULL OR m.ticket_id = $1) AND ($2::text IS NULL OR m.contact_key = $2)
+        WHERE ($1::bigint IS NULL OR m.ticket_id = $1) AND ($2::text IS NULL OR m.contact_key = $2)
           AND ($4::int IS NULL OR m.id = $4)
         ORDER BY m.created_at, m.id
         LIMIT $3`,

@@ -116,7 +116,7 @@ export class SqlMessageStore implements MessageStore {
   async links(helpdesk: string, ticketIds: number[]): Promise<TicketLink[]> {
     if (!ticketIds.length) return [];
     const rows = await this.sql.query<LinkRow>(
-      'SELECT ticket_id, twilio_number, last_activity_at FROM ticket_links WHERE helpdesk = $1 AND ticket_id = ANY($2::int[])',
+      'SELECT ticket_id, twilio_number, last_activity_at FROM ticket_links WHERE helpdesk = $1 AND ticket_id = ANY($2::bigint[])',
       [helpdesk, ticketIds],
     );
     return rows.map(toLink);

@@ -215,13 +215,17 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE TABLE helpdesk_writes (
         helpdesk text NOT NULL,
         key text NOT NULL,
+        kind text NOT NULL CHECK (kind IN ('ticket', 'note')),
         state text NOT NULL CHECK (state IN ('started', 'done')),
         remote_id bigint,
         started_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (helpdesk, key)
       );
+      -- "Did smsdesk write this note?": what keeps smsdesk's own notes from coming back as texts to send.
+      CREATE INDEX helpdesk_writes_remote ON helpdesk_writes (helpdesk, remote_id);
       -- What threading needs of a remote ticket, as last seen (our own writes, helpdesk events, a fetch), so
-      -- a follow-up text costs one call (the note) rather than a fetch and a note.
+      -- a follow-up text costs one call (the note) rather than a fetch and a note; and the attachment bytes
+      -- smsdesk has put on it, for helpdesks that cap them per ticket.
       CREATE TABLE ticket_cache (
         helpdesk text NOT NULL,
         ticket_id bigint NOT NULL,
@@ -230,7 +234,25 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
         requester_phone text NOT NULL,
         updated_at timestamptz NOT NULL,
         seen_at timestamptz NOT NULL DEFAULT now(),
+        attachment_bytes bigint NOT NULL DEFAULT 0,
         PRIMARY KEY (helpdesk, ticket_id)
+      );
+      -- The newest agent message of each ticket already handled by auto-SMS (sent, or skipped as smsdesk's own).
+      CREATE TABLE helpdesk_event_marks (
+        helpdesk text NOT NULL,
+        ticket_id bigint NOT NULL,
+        handled_through bigint NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (helpdesk, ticket_id)
+      );
+      -- An outbound message made from a helpdesk event (an agent's reply in Freshdesk…) names its source, so a
+      -- replayed event queues it once; its delivery note is then private (the reply is on the ticket already).
+      ALTER TABLE messages ADD COLUMN origin_key text UNIQUE;
+      -- Keys smsdesk makes once and every instance shares (the signing key of attachment links).
+      CREATE TABLE secrets (
+        name text PRIMARY KEY,
+        value text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now()
       );
     `,
   },

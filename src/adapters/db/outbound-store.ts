@@ -15,6 +15,7 @@ interface Row {
   send_state: OutboundForSending['sendState'];
   attempt_started_at: Date | null;
   send_slot_at: Date | null;
+  origin_key: string | null;
 }
 
 /**
@@ -33,16 +34,19 @@ export class SqlOutboundStore implements OutboundStore {
     const insert = (tx: Sql) => tx.query<{ id: number }>(
       `WITH ins AS (
          INSERT INTO messages (account_sid, direction, from_number, to_number, contact_key, body, num_media, params, status,
-                               status_history, encoding, segments, ticket_id, media_urls, send_state)
+                               status_history, encoding, segments, ticket_id, media_urls, send_state, origin_key)
          VALUES ($1, 'outbound', $2, $3, $3, $4, $5, '{}'::jsonb, 'queued',
                  jsonb_build_array(jsonb_build_object('status', 'queued', 'at', now(), 'errorCode', NULL)),
-                 $6, $7, $8, $9::jsonb, 'pending')
+                 $6, $7, $8, $9::jsonb, 'pending', $12)
+         ON CONFLICT (origin_key) DO NOTHING
          RETURNING id
        ), job AS (
          INSERT INTO jobs (queue, key, payload) SELECT $10, $11, jsonb_build_object('messageId', id) FROM ins
        )
-       SELECT id FROM ins`,
-      [m.accountSid, m.from, m.to, m.body, m.mediaUrls.length, m.encoding, m.segments, m.ticketId, JSON.stringify(m.mediaUrls), queue, key],
+       SELECT id FROM ins
+       UNION ALL
+       SELECT id FROM messages WHERE $12::text IS NOT NULL AND origin_key = $12 AND NOT EXISTS (SELECT 1 FROM ins)`,
+      [m.accountSid, m.from, m.to, m.body, m.mediaUrls.length, m.encoding, m.segments, m.ticketId, JSON.stringify(m.mediaUrls), queue, key, m.originKey ?? null],
     );
     const rows = this.sql.kind === 'postgres'
       ? await this.sql.transaction(async (tx) => {
@@ -55,7 +59,7 @@ export class SqlOutboundStore implements OutboundStore {
 
   async loadForSending(id: number): Promise<OutboundForSending | null> {
     const rows = await this.sql.query<Row>(
-      `SELECT id, sid, account_sid, from_number, to_number, body, media_urls, ticket_id, send_state, attempt_started_at, send_slot_at
+      `SELECT id, sid, account_sid, from_number, to_number, body, media_urls, ticket_id, send_state, attempt_started_at, send_slot_at, origin_key
          FROM messages WHERE id = $1 AND direction = 'outbound'`,
       [id],
     );
@@ -63,7 +67,7 @@ export class SqlOutboundStore implements OutboundStore {
     if (!r) return null;
     return {
       id: r.id, sid: r.sid, accountSid: r.account_sid, from: r.from_number, to: r.to_number, body: r.body,
-      mediaUrls: r.media_urls, ticketId: r.ticket_id, sendState: r.send_state, attemptStartedAt: r.attempt_started_at,
+      mediaUrls: r.media_urls, ticketId: r.ticket_id, originKey: r.origin_key, sendState: r.send_state, attemptStartedAt: r.attempt_started_at,
       sendSlotAt: r.send_slot_at,
     };
   }

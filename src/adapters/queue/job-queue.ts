@@ -58,6 +58,26 @@ export class JobQueue {
     readonly options: QueueOptions = DEFAULT_QUEUE_OPTIONS,
   ) {}
 
+  /**
+   * Queues a job, unless a job of the same key with the same payload is already waiting to run (not yet
+   * claimed): a burst of events about one thing (a helpdesk's webhooks for one ticket) becomes one job, while
+   * an event arriving during a run still gets a run after it.
+   */
+  async enqueue(queue: string, key: string, payload: unknown): Promise<void> {
+    const insert = (tx: Sql) => tx.query(
+      `INSERT INTO jobs (queue, key, payload)
+       SELECT $1, $2, $3::jsonb
+        WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE queue = $1 AND key = $2 AND state = 'ready' AND attempts = 0 AND payload = $3::jsonb)`,
+      [queue, key, JSON.stringify(payload)],
+    );
+    if (this.sql.kind === 'postgres') {
+      await this.sql.transaction(async (tx) => {
+        await lockKeysForEnqueue(tx, queue, [key]);
+        await insert(tx);
+      });
+    } else await insert(this.sql);
+  }
+
   async claim<P>(queue: string, limit: number): Promise<Job<P>[]> {
     const started = performance.now();
     const jobs = await this.sql.query<Job<P>>(

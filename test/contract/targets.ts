@@ -1,0 +1,184 @@
+import type { Harness } from '../helpers/harness.ts';
+import { BuiltinHelpdesk } from '../../src/adapters/helpdesk/builtin/builtin-helpdesk.ts';
+import { FakeFreshdesk } from '../fakes/freshdesk.ts';
+import type { FakeHelpdeskServer } from '../fakes/fake-helpdesk-server.ts';
+
+/** A ticket as the contract suite reads it, whichever helpdesk holds it. */
+export interface SeenTicket {
+  id: number;
+  requesterId: number;
+  requesterPhone: string;
+  status: 'open' | 'pending' | 'resolved' | 'closed';
+  descriptionHtml: string;
+  /** The ticket this one follows up, where the helpdesk records it (Zendesk's via_followup_source_id). */
+  followUpOf: number | null;
+  attachments: { filename: string; size: number }[];
+  notes: { id: number; bodyHtml: string; private: boolean; byRequester: boolean; attachments: { filename: string; size: number }[] }[];
+}
+
+export const WEBHOOK_SECRET = 'contract-webhook-secret-0123456789';
+
+/**
+ * One helpdesk as the contract suite drives it: smsdesk's environment for it, its state read back in one
+ * shape, and what an agent does in its UI (reply, close) with the events that follow.
+ */
+export interface HelpdeskTarget {
+  name: string;
+  remote: boolean;
+  /** Attachment bytes one ticket may hold (null: no cap). */
+  cap: number | null;
+  start(): Promise<void>;
+  close(): Promise<void>;
+  env(): Record<string, string>;
+  /** Once smsdesk listens: where the helpdesk's automation posts its events. */
+  connect(h: Harness): void;
+  tickets(h: Harness): Promise<SeenTicket[]>;
+  contactsWith(h: Harness, phone: string): Promise<number[]>;
+  /** A contact an agent made in the helpdesk before smsdesk ever saw the customer. */
+  precreateContact(h: Harness, phone: string, name: string): Promise<number>;
+  agentReply(h: Harness, ticketId: number, html: string): Promise<void>;
+  agentClose(h: Harness, ticketId: number): Promise<void>;
+  /** The next n calls to the helpdesk are answered 429 (no-op for the built-in helpdesk). */
+  storm(n: number, retryAfterSeconds: number): void;
+  /** 429s the helpdesk answered. */
+  throttled(): number;
+  /** Events delivered to smsdesk and how it answered them. */
+  deliveries(): { status: number | null }[];
+  settled(): Promise<void>;
+}
+
+interface ApiTicket {
+  id: number; status: SeenTicket['status']; requester: { id: number; phone: string }; descriptionHtml: string;
+  attachments: { filename: string; size: number }[];
+  notes: { id: number; bodyHtml: string; incoming: boolean; private?: boolean; attachments: { filename: string; size: number }[] }[];
+}
+
+export const builtinTarget: HelpdeskTarget = {
+  name: 'builtin',
+  remote: false,
+  cap: null,
+  start: async () => undefined,
+  close: async () => undefined,
+  env: () => ({}),
+  connect: () => undefined,
+  async tickets(h) {
+    const { body } = await h.api<{ tickets: ApiTicket[] }>('/api/v1/tickets');
+    return body.tickets.map((t) => ({
+      id: t.id, requesterId: t.requester.id, requesterPhone: t.requester.phone, status: t.status, descriptionHtml: t.descriptionHtml,
+      followUpOf: Number(t.descriptionHtml.match(/Follow-up to closed ticket #(\d+)/)?.[1] ?? NaN) || null,
+      attachments: t.attachments.map((a) => ({ filename: a.filename, size: a.size })),
+      notes: t.notes.map((n) => ({
+        id: n.id, bodyHtml: n.bodyHtml, private: n.private ?? false, byRequester: n.incoming,
+        attachments: n.attachments.map((a) => ({ filename: a.filename, size: a.size })),
+      })),
+    }));
+  },
+  async contactsWith(h, phone) {
+    const { body } = await h.api<{ contacts: { id: number }[] }>(`/api/v1/contacts?phone=${encodeURIComponent(phone)}`);
+    return body.contacts.map((c) => c.id);
+  },
+  async precreateContact(h, phone, name) {
+    return (await new BuiltinHelpdesk(h.sql).createContact({ phone, name })).id;
+  },
+  async agentReply(h, ticketId, html) {
+    const res = await h.api(`/api/v1/tickets/${ticketId}/replies`, { method: 'POST', body: { bodyHtml: html } });
+    if (res.status !== 202) throw new Error(`reply refused: ${JSON.stringify(res.body)}`);
+  },
+  async agentClose(h, ticketId) {
+    await h.api(`/api/v1/tickets/${ticketId}`, { method: 'PATCH', body: { status: 'closed' } });
+  },
+  storm: () => undefined,
+  throttled: () => 0,
+  deliveries: () => [],
+  settled: async () => undefined,
+};
+
+/** What the remote targets share: the fake's server, its events, its 429s. */
+abstract class RemoteTarget<F extends FakeHelpdeskServer> implements HelpdeskTarget {
+  abstract name: string;
+  readonly remote = true;
+  abstract cap: number | null;
+  fake!: F;
+  protected abstract make(): F;
+  abstract env(): Record<string, string>;
+  abstract tickets(h: Harness): Promise<SeenTicket[]>;
+  abstract contactsWith(h: Harness, phone: string): Promise<number[]>;
+  abstract precreateContact(h: Harness, phone: string, name: string): Promise<number>;
+  abstract agentReply(h: Harness, ticketId: number, html: string): Promise<void>;
+  abstract agentClose(h: Harness, ticketId: number): Promise<void>;
+
+  async start() {
+    this.fake = await this.make().start();
+  }
+
+  async close() {
+    await this.fake?.close();
+  }
+
+  connect(h: Harness) {
+    this.fake.webhook = { url: `${h.smsdesk.publicUrl}/webhooks/helpdesk/${this.name}`, secret: WEBHOOK_SECRET };
+  }
+
+  storm(n: number, retryAfterSeconds: number) {
+    this.fake.storm(n, retryAfterSeconds);
+  }
+
+  throttled() {
+    return this.fake.throttled;
+  }
+
+  deliveries() {
+    return this.fake.deliveries;
+  }
+
+  settled() {
+    return this.fake.settled();
+  }
+}
+
+const FD_STATUS = { 2: 'open', 3: 'pending', 4: 'resolved', 5: 'closed' } as const;
+
+class FreshdeskTarget extends RemoteTarget<FakeFreshdesk> {
+  name = 'freshdesk';
+  cap = 20 * 1024 * 1024;
+  protected make() {
+    return new FakeFreshdesk();
+  }
+  env() {
+    return { HELPDESK: 'freshdesk', FRESHDESK_URL: this.fake.url, FRESHDESK_API_KEY: this.fake.apiKey, HELPDESK_WEBHOOK_SECRET: WEBHOOK_SECRET };
+  }
+  async tickets(): Promise<SeenTicket[]> {
+    return [...this.fake.tickets.values()].map((t) => {
+      const c = this.fake.contacts.get(t.requester_id)!;
+      return {
+        id: t.id, requesterId: t.requester_id, requesterPhone: c.mobile ?? '', status: FD_STATUS[t.status as 2 | 3 | 4 | 5],
+        descriptionHtml: t.description,
+        followUpOf: Number(t.description.match(/Follow-up to closed ticket #(\d+)/)?.[1] ?? NaN) || null,
+        attachments: t.attachments.map((a) => ({ filename: a.name, size: a.size })),
+        notes: (this.fake.conversations.get(t.id) ?? []).map((n) => ({
+          id: n.id, bodyHtml: n.body, private: n.private, byRequester: n.incoming && n.user_id === t.requester_id,
+          attachments: n.attachments.map((a) => ({ filename: a.name, size: a.size })),
+        })),
+      };
+    });
+  }
+  async contactsWith(_h: Harness, phone: string) {
+    return [...this.fake.contacts.values()].filter((c) => c.mobile === phone).map((c) => c.id);
+  }
+  async precreateContact(_h: Harness, phone: string, name: string) {
+    const res = await fetch(`${this.fake.url}/api/v2/contacts`, {
+      method: 'POST',
+      headers: { authorization: 'Basic ' + Buffer.from(`${this.fake.apiKey}:X`).toString('base64'), 'content-type': 'application/json' },
+      body: JSON.stringify({ name, mobile: phone }),
+    });
+    return ((await res.json()) as { id: number }).id;
+  }
+  async agentReply(_h: Harness, ticketId: number, html: string) {
+    this.fake.agentReply(ticketId, html);
+  }
+  async agentClose(_h: Harness, ticketId: number) {
+    this.fake.agentSetStatus(ticketId, 5);
+  }
+}
+
+export const targets: (() => HelpdeskTarget)[] = [() => builtinTarget, () => new FreshdeskTarget()];
