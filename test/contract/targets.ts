@@ -1,6 +1,8 @@
 import type { Harness } from '../helpers/harness.ts';
 import { BuiltinHelpdesk } from '../../src/adapters/helpdesk/builtin/builtin-helpdesk.ts';
 import { FakeFreshdesk } from '../fakes/freshdesk.ts';
+import { FakeFreshservice } from '../fakes/freshservice.ts';
+import { FakeZendesk, type ZdStatus } from '../fakes/zendesk.ts';
 import type { FakeHelpdeskServer } from '../fakes/fake-helpdesk-server.ts';
 
 /** A ticket as the contract suite reads it, whichever helpdesk holds it. */
@@ -181,4 +183,95 @@ class FreshdeskTarget extends RemoteTarget<FakeFreshdesk> {
   }
 }
 
-export const targets: (() => HelpdeskTarget)[] = [() => builtinTarget, () => new FreshdeskTarget()];
+class FreshserviceTarget extends RemoteTarget<FakeFreshservice> {
+  name = 'freshservice';
+  cap = 40 * 1024 * 1024;
+  protected make() {
+    return new FakeFreshservice();
+  }
+  env() {
+    return { HELPDESK: 'freshservice', FRESHSERVICE_URL: this.fake.url, FRESHSERVICE_API_KEY: this.fake.apiKey, HELPDESK_WEBHOOK_SECRET: WEBHOOK_SECRET };
+  }
+  async tickets(): Promise<SeenTicket[]> {
+    return [...this.fake.tickets.values()].map((t) => {
+      const r = this.fake.requesters.get(t.requester_id)!;
+      return {
+        id: t.id, requesterId: t.requester_id, requesterPhone: r.mobile_phone_number ?? '', status: FD_STATUS[t.status as 2 | 3 | 4 | 5],
+        descriptionHtml: t.description,
+        followUpOf: Number(t.description.match(/Follow-up to closed ticket #(\d+)/)?.[1] ?? NaN) || null,
+        attachments: t.attachments.map((a) => ({ filename: a.name, size: a.size })),
+        notes: (this.fake.conversations.get(t.id) ?? []).map((n) => ({
+          id: n.id, bodyHtml: n.body, private: n.private, byRequester: n.incoming && n.user_id === t.requester_id,
+          attachments: n.attachments.map((a) => ({ filename: a.name, size: a.size })),
+        })),
+      };
+    });
+  }
+  async contactsWith(_h: Harness, phone: string) {
+    return [...this.fake.requesters.values()].filter((r) => r.mobile_phone_number === phone).map((r) => r.id);
+  }
+  async precreateContact(_h: Harness, phone: string, name: string) {
+    const res = await fetch(`${this.fake.url}/api/v2/requesters`, {
+      method: 'POST',
+      headers: { authorization: 'Basic ' + Buffer.from(`${this.fake.apiKey}:X`).toString('base64'), 'content-type': 'application/json' },
+      body: JSON.stringify({ first_name: name, mobile_phone_number: phone }),
+    });
+    return ((await res.json()) as { requester: { id: number } }).requester.id;
+  }
+  async agentReply(_h: Harness, ticketId: number, html: string) {
+    this.fake.agentReply(ticketId, html);
+  }
+  async agentClose(_h: Harness, ticketId: number) {
+    this.fake.agentSetStatus(ticketId, 5);
+  }
+}
+
+const ZD_STATUS: Record<ZdStatus, SeenTicket['status']> = { new: 'open', open: 'open', pending: 'pending', hold: 'pending', solved: 'resolved', closed: 'closed' };
+
+class ZendeskTarget extends RemoteTarget<FakeZendesk> {
+  name = 'zendesk';
+  cap = null;
+  protected make() {
+    return new FakeZendesk();
+  }
+  env() {
+    return { HELPDESK: 'zendesk', ZENDESK_URL: this.fake.url, ZENDESK_EMAIL: this.fake.email, ZENDESK_API_TOKEN: this.fake.apiToken, HELPDESK_WEBHOOK_SECRET: WEBHOOK_SECRET };
+  }
+  async tickets(): Promise<SeenTicket[]> {
+    return [...this.fake.tickets.values()].map((t) => {
+      const u = this.fake.users.get(t.requester_id)!;
+      const [first, ...rest] = this.fake.comments.get(t.id) ?? [];
+      const source = t.via.source.rel === 'follow_up' ? Number((t.via.source.from as { ticket_id?: number }).ticket_id) : null;
+      return {
+        id: t.id, requesterId: t.requester_id, requesterPhone: u.external_id ?? '', status: ZD_STATUS[t.status],
+        descriptionHtml: first?.html_body ?? '', followUpOf: source,
+        attachments: (first?.attachments ?? []).map((a) => ({ filename: a.file_name, size: a.size })),
+        notes: rest.map((c) => ({
+          id: c.id, bodyHtml: c.html_body, private: !c.public, byRequester: c.author_id === t.requester_id,
+          attachments: c.attachments.map((a) => ({ filename: a.file_name, size: a.size })),
+        })),
+      };
+    });
+  }
+  async contactsWith(_h: Harness, phone: string) {
+    return [...this.fake.users.values()].filter((u) => u.external_id === phone).map((u) => u.id);
+  }
+  async precreateContact(_h: Harness, phone: string, name: string) {
+    const res = await fetch(`${this.fake.url}/api/v2/users`, {
+      method: 'POST',
+      headers: { authorization: 'Basic ' + Buffer.from(`${this.fake.email}/token:${this.fake.apiToken}`).toString('base64'), 'content-type': 'application/json' },
+      body: JSON.stringify({ user: { name, external_id: phone, phone } }),
+    });
+    return ((await res.json()) as { user: { id: number } }).user.id;
+  }
+  async agentReply(_h: Harness, ticketId: number, html: string) {
+    this.fake.agentReply(ticketId, html);
+  }
+  async agentClose(_h: Harness, ticketId: number) {
+    this.fake.agentSetStatus(ticketId, 'closed');
+  }
+}
+
+export const freshdeskTarget = () => new FreshdeskTarget();
+export const freshserviceTarget = () => new FreshserviceTarget();
+export const zendeskTarget = () => new ZendeskTarget();

@@ -25,6 +25,8 @@ export interface RestRequest {
   query?: Record<string, string | number | undefined>;
   json?: unknown;
   form?: FormData;
+  /** A raw body sent as is with its own Content-Type (e.g. Zendesk's binary uploads). */
+  raw?: { body: Uint8Array; contentType: string };
   /** Statuses answered to the caller instead of thrown (e.g. 404 for "no such ticket", 409 for a twin). */
   accept?: number[];
 }
@@ -85,8 +87,11 @@ export class RestClient {
     this.calls++;
     try {
       const headers: Record<string, string> = { authorization: this.opts.authorization, accept: 'application/json' };
-      let body: string | FormData | undefined;
-      if (req.form) body = req.form;
+      let body: string | FormData | Uint8Array<ArrayBuffer> | undefined;
+      if (req.raw) {
+        headers['content-type'] = req.raw.contentType;
+        body = new Uint8Array(req.raw.body);
+      } else if (req.form) body = req.form;
       else if (req.json !== undefined) {
         headers['content-type'] = 'application/json';
         body = JSON.stringify(req.json);

@@ -1,0 +1,4 @@
+import { helpdeskContract } from './helpdesk-contract.ts';
+import { builtinTarget } from './targets.ts';
+
+helpdeskContract(builtinTarget);

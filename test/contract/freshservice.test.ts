@@ -1,0 +1,4 @@
+import { helpdeskContract } from './helpdesk-contract.ts';
+import { freshserviceTarget } from './targets.ts';
+
+helpdeskContract(freshserviceTarget());

@@ -1,0 +1,4 @@
+import { helpdeskContract } from './helpdesk-contract.ts';
+import { zendeskTarget } from './targets.ts';
+
+helpdeskContract(zendeskTarget());
