@@ -103,6 +103,38 @@ export function helpdeskContract(target: HelpdeskTarget): void {
       expect(all[2]!.followUpOf).toBe(first!.id);
     });
 
+    it('handles a ticket closed in the helpdesk without telling smsdesk: the text is kept, as a follow-up where the helpdesk refuses it', async () => {
+      await h.text(CUSTOMER, NUMBER, 'first');
+      await settle();
+      const [first] = await ticketsOf(CUSTOMER);
+      target.disconnect();
+      await target.agentClose(h, first!.id);
+      await h.text(CUSTOMER, NUMBER, 'second');
+      await settle();
+      const all = await ticketsOf(CUSTOMER);
+      const everything = all.flatMap((t) => [t.descriptionHtml, ...t.notes.map((n) => n.bodyHtml)]).join('\n');
+      expect(everything).toContain('second');
+      if (target.refusesClosedWrites) {
+        expect(all).toHaveLength(2);
+        expect(all[1]!.followUpOf).toBe(first!.id);
+        expect(all[1]!.descriptionHtml).toContain('second');
+        const { body } = await h.api<{ messages: { body: string; routing: { rule: string; reason: string } }[] }>(`/api/v1/messages?phone=${encodeURIComponent(CUSTOMER)}`);
+        expect(body.messages.find((m) => m.body === 'second')!.routing).toMatchObject({ rule: 'closed-meanwhile' });
+      }
+    });
+
+    it('texts nothing for a ticket without the SMS tag', async () => {
+      await h.text(CUSTOMER, NUMBER, 'hello');
+      await settle();
+      const [ticket] = await ticketsOf(CUSTOMER);
+      if (!target.remote) return; // the built-in helpdesk texts only what is sent through the API
+      target.untag(ticket!.id);
+      await target.agentReply(h, ticket!.id, '<p>Internal-looking answer</p>');
+      await settle();
+      expect(textsTo(CUSTOMER)).toHaveLength(0);
+      expect(target.deliveries().length).toBeGreaterThan(0);
+    });
+
     it('loses nothing and keeps each conversation in order through a storm of 429s', async () => {
       // Short pauses are waited out in place; one longer than a call may wait sends the job back to the queue.
       target.storm(1, 3);

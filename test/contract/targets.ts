@@ -40,6 +40,12 @@ export interface HelpdeskTarget {
   precreateContact(h: Harness, phone: string, name: string): Promise<number>;
   agentReply(h: Harness, ticketId: number, html: string): Promise<void>;
   agentClose(h: Harness, ticketId: number): Promise<void>;
+  /** Whether the helpdesk refuses writes to a closed ticket (Zendesk), so smsdesk must open a follow-up. */
+  refusesClosedWrites: boolean;
+  /** The helpdesk's automation stops posting events (a rule switched off). */
+  disconnect(): void;
+  /** An agent removes every tag from the ticket (remote helpdesks). */
+  untag(ticketId: number): void;
   /** The next n calls to the helpdesk are answered 429 (no-op for the built-in helpdesk). */
   storm(n: number, retryAfterSeconds: number): void;
   /** 429s the helpdesk answered. */
@@ -89,6 +95,9 @@ export const builtinTarget: HelpdeskTarget = {
   async agentClose(h, ticketId) {
     await h.api(`/api/v1/tickets/${ticketId}`, { method: 'PATCH', body: { status: 'closed' } });
   },
+  refusesClosedWrites: false,
+  disconnect: () => undefined,
+  untag: () => undefined,
   storm: () => undefined,
   throttled: () => 0,
   deliveries: () => [],
@@ -117,8 +126,18 @@ abstract class RemoteTarget<F extends FakeHelpdeskServer> implements HelpdeskTar
     await this.fake?.close();
   }
 
+  refusesClosedWrites = false;
+
   connect(h: Harness) {
     this.fake.webhook = { url: `${h.smsdesk.publicUrl}/webhooks/helpdesk/${this.name}`, secret: WEBHOOK_SECRET };
+  }
+
+  disconnect() {
+    this.fake.webhook = null;
+  }
+
+  untag(ticketId: number) {
+    (this.fake as unknown as { tickets: Map<number, { tags: string[] }> }).tickets.get(ticketId)!.tags = [];
   }
 
   storm(n: number, retryAfterSeconds: number) {
@@ -231,6 +250,7 @@ const ZD_STATUS: Record<ZdStatus, SeenTicket['status']> = { new: 'open', open: '
 class ZendeskTarget extends RemoteTarget<FakeZendesk> {
   name = 'zendesk';
   cap = null;
+  override refusesClosedWrites = true;
   protected make() {
     return new FakeZendesk();
   }
