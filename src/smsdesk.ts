@@ -34,6 +34,7 @@ import { RecordedHelpdesk, DEFAULT_SUMMARY_TTL_MS } from './adapters/helpdesk/re
 import type { AttachmentInput, RemoteHelpdesk } from './ports/helpdesk.ts';
 import type { HelpdeskRecords } from './ports/helpdesk-records.ts';
 import { HelpdeskEvents, HELPDESK_EVENT_QUEUE } from './app/helpdesk-events.ts';
+import { NoteDeliveryProblem, DELIVERY_NOTE_QUEUE } from './app/note-delivery-problem.ts';
 import { AttachmentLinks } from './http/attachments.ts';
 
 export interface SmsdeskOptions {
@@ -136,7 +137,15 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
   const messaging = new TwilioMessaging(() => config.twilio.accounts, config.twilio.apiBaseUrl, opts.twilioTimeoutMs);
   // Each sender's rate is a budget shared by every instance through the database (sender_budgets).
   const pacing = { budget: new SqlSenderBudget(sql), rate: (sender: string) => senderRate(sender, config.senderRates) };
-  const applyStatus = new ApplyStatus(outbound, helpdesk);
+  // Notes about failed deliveries: written by a job queued with the status, never inside Twilio's callback.
+  const noteProblem = new NoteDeliveryProblem(outbound, helpdesk);
+  const notes = new Worker<{ messageId: number }>(
+    queue,
+    { queue: DELIVERY_NOTE_QUEUE, concurrency: 8, parallel: 4, pollMs: 500, retryBaseMs: 1000, retryMaxMs: 5 * 60_000, ...opts.worker },
+    (job) => noteProblem.run(job.payload.messageId),
+    logger,
+  );
+  const applyStatus = new ApplyStatus(outbound, () => notes.wake());
   const deliver = new DeliverMessage(outbound, messaging, helpdesk, () => `${publicUrl}/webhooks/twilio/status`, pacing, applyStatus, optOuts);
   const sender = new Worker<{ messageId: number }>(
     queue,
@@ -201,6 +210,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
   if (opts.startWorker !== false) {
     worker.start();
     sender.start();
+    notes.start();
     events?.start();
   }
 
@@ -219,12 +229,14 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
       await worker.idle();
       await events?.idle();
       await sender.idle();
+      await notes.idle();
     },
     async close() {
       await closeHttp(app, opts.closeGraceMs ?? 5_000);
       await worker.stop();
       await events?.stop();
       await sender.stop();
+      await notes.stop();
       await blobs.close?.();
       if (ownsSql) await sql.close();
     },

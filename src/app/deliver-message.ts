@@ -1,8 +1,8 @@
+import { outgoingSmsHtml } from '../domain/ticket-format.ts';
 import type { Helpdesk } from '../ports/helpdesk.ts';
+import { noteDeliveryProblem } from './note-delivery-problem.ts';
 import type { OutboundForSending, OutboundStore } from '../ports/outbound-store.ts';
 import { SendError, type Messaging } from '../ports/messaging.ts';
-import { deliveryProblemHtml, outgoingSmsHtml } from '../domain/ticket-format.ts';
-import { explainTwilioError } from '../domain/twilio-errors.ts';
 import type { ApplyStatus } from './apply-status.ts';
 import type { OptOutStore } from '../ports/opt-out-store.ts';
 import { DeferJob } from '../ports/queue.ts';
@@ -37,7 +37,8 @@ export class DeliverMessage {
     const msg = await this.outbound.loadForSending(messageId);
     if (!msg) return;
     if (msg.sendState === 'accepted' && msg.sid) return this.noteSent(msg, msg.sid);
-    if (msg.sendState === 'rejected') return;
+    // Rejected before: the note about it may not have been written yet (the helpdesk was busy).
+    if (msg.sendState === 'rejected') return msg.ticketId === null ? undefined : this.noteProblem(msg, 'failed', msg.errorCode);
     if (msg.sendState === 'attempting' && msg.attemptStartedAt) {
       const found = await this.messaging.findSent({ accountSid: msg.accountSid, from: msg.from, to: msg.to, body: msg.body, since: msg.attemptStartedAt });
       if (found) return this.accepted(msg, found.sid);
@@ -112,15 +113,7 @@ export class DeliverMessage {
 
   private async noteProblem(msg: OutboundForSending, status: string, errorCode: number | null): Promise<void> {
     if (msg.ticketId === null) return;
-    const e = explainTwilioError(errorCode) ?? {
-      title: 'Twilio refused the message', explanation: 'Twilio gave no error code.', fix: 'Check the message in the Twilio Console.', moreInfo: null,
-    };
-    await this.helpdesk.addNote(msg.ticketId, {
-      idempotencyKey: `delivery:${msg.id}:${status}`,
-      bodyHtml: deliveryProblemHtml({ to: msg.to, status, errorCode, title: e.title, explanation: e.explanation, fix: e.fix, moreInfo: e.moreInfo }),
-      incoming: false,
-      private: true,
-      attachments: [],
-    });
+    await noteDeliveryProblem(this.helpdesk, { messageId: msg.id, ticketId: msg.ticketId, to: msg.to, status, errorCode });
   }
+
 }

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { AppError, type ErrorKind } from '../domain/errors.ts';
+import { HelpdeskBusy, HelpdeskError, TicketClosed } from '../ports/helpdesk.ts';
 
 const STATUS: Record<ErrorKind, number> = {
   invalid: 400, unauthorized: 401, forbidden: 403, not_found: 404, conflict: 409, unavailable: 503,
@@ -15,6 +16,16 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (err instanceof AppError) {
       if (err.kind === 'unavailable') request.log.warn({ err }, `answering 503: ${err.message}`);
       return sendError(reply, STATUS[err.kind], err.code, err.message);
+    }
+    // A remote helpdesk behind the request: its rate limit, its refusal or its silence, in its own words.
+    if (err instanceof HelpdeskBusy) {
+      const seconds = Math.max(1, Math.ceil((err.until.getTime() - Date.now()) / 1000));
+      return sendError(reply.header('retry-after', String(seconds)), 503, 'helpdesk_busy', `${err.message}; retry in ${seconds} s.`);
+    }
+    if (err instanceof TicketClosed) return sendError(reply, 409, 'ticket_closed', `${err.message} in the helpdesk.`);
+    if (err instanceof HelpdeskError) {
+      request.log.warn({ err }, 'helpdesk call failed');
+      return sendError(reply, 502, 'helpdesk_error', err.message);
     }
     const fe = err as FastifyError;
     if (fe.validation) return sendError(reply, 400, 'invalid_request', fe.message);

@@ -28,6 +28,15 @@ export interface OutboundForSending extends OutboundText {
   attemptStartedAt: Date | null;
   /** The slot booked in the sender's budget for the next attempt, if any. */
   sendSlotAt: Date | null;
+  status: Status;
+  errorCode: number | null;
+}
+
+/** A job to queue in the same transaction as a status change (the note about a failed delivery). */
+export interface JobOnChange {
+  queue: string;
+  key: string;
+  payload: unknown;
 }
 
 export interface OutboundStore {
@@ -57,12 +66,21 @@ export interface OutboundStore {
     event: StatusEntry,
     compute: (current: { status: Status; history: StatusEntry[] }) => { status: Status; history: StatusEntry[] },
     errorMessage: string | null,
-  ): Promise<{ id: number; ticketId: number | null; to: string; before: Status; status: Status } | null>;
+    jobOnChange?: (result: StatusChange) => JobOnChange | null,
+  ): Promise<StatusChange | null>;
   /** The account that owns `number` as far as smsdesk has seen (the last text to it), if any. */
   accountForNumber(number: string): Promise<string | null>;
 }
 
 export type StatusEntry = StatusEvent;
+
+export interface StatusChange {
+  id: number;
+  ticketId: number | null;
+  to: string;
+  before: Status;
+  status: Status;
+}
 
 export interface EarlyCallback {
   sid: string;

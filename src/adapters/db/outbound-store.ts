@@ -1,7 +1,7 @@
 import type { Sql } from './sql.ts';
 import { lockKeysForEnqueue } from '../queue/job-queue.ts';
 import type { Status } from '../../domain/message-status.ts';
-import type { EarlyCallback, NewOutboundMessage, OutboundForSending, OutboundStore, StatusEntry } from '../../ports/outbound-store.ts';
+import type { EarlyCallback, JobOnChange, NewOutboundMessage, OutboundForSending, OutboundStore, StatusChange, StatusEntry } from '../../ports/outbound-store.ts';
 
 interface Row {
   id: number;
@@ -16,6 +16,8 @@ interface Row {
   attempt_started_at: Date | null;
   send_slot_at: Date | null;
   origin_key: string | null;
+  status: Status;
+  error_code: number | null;
 }
 
 /**
@@ -59,7 +61,7 @@ export class SqlOutboundStore implements OutboundStore {
 
   async loadForSending(id: number): Promise<OutboundForSending | null> {
     const rows = await this.sql.query<Row>(
-      `SELECT id, sid, account_sid, from_number, to_number, body, media_urls, ticket_id, send_state, attempt_started_at, send_slot_at, origin_key
+      `SELECT id, sid, account_sid, from_number, to_number, body, media_urls, ticket_id, send_state, attempt_started_at, send_slot_at, origin_key, status, error_code
          FROM messages WHERE id = $1 AND direction = 'outbound'`,
       [id],
     );
@@ -67,7 +69,7 @@ export class SqlOutboundStore implements OutboundStore {
     if (!r) return null;
     return {
       id: r.id, sid: r.sid, accountSid: r.account_sid, from: r.from_number, to: r.to_number, body: r.body,
-      mediaUrls: r.media_urls, ticketId: r.ticket_id, originKey: r.origin_key, sendState: r.send_state, attemptStartedAt: r.attempt_started_at,
+      mediaUrls: r.media_urls, ticketId: r.ticket_id, originKey: r.origin_key, status: r.status, errorCode: r.error_code, sendState: r.send_state, attemptStartedAt: r.attempt_started_at,
       sendSlotAt: r.send_slot_at,
     };
   }
@@ -116,7 +118,8 @@ export class SqlOutboundStore implements OutboundStore {
     event: StatusEntry,
     compute: (current: { status: Status; history: StatusEntry[] }) => { status: Status; history: StatusEntry[] },
     errorMessage: string | null,
-  ): Promise<{ id: number; ticketId: number | null; to: string; before: Status; status: Status } | null> {
+    jobOnChange?: (result: StatusChange) => JobOnChange | null,
+  ): Promise<StatusChange | null> {
     return this.sql.transaction(async (tx) => {
       await lockSid(tx, sid);
       const rows = await tx.query<{ id: number; status: Status; status_history: StatusEntry[]; ticket_id: number | null; to_number: string }>(
@@ -138,7 +141,13 @@ export class SqlOutboundStore implements OutboundStore {
           WHERE id = $1`,
         [row.id, next.status, JSON.stringify(next.history), event.errorCode, errorMessage],
       );
-      return { id: row.id, ticketId: row.ticket_id, to: row.to_number, before: row.status, status: next.status };
+      const result = { id: row.id, ticketId: row.ticket_id, to: row.to_number, before: row.status, status: next.status };
+      const job = jobOnChange?.(result);
+      if (job) {
+        await lockKeysForEnqueue(tx, job.queue, [job.key]);
+        await tx.query('INSERT INTO jobs (queue, key, payload) VALUES ($1, $2, $3::jsonb)', [job.queue, job.key, JSON.stringify(job.payload)]);
+      }
+      return result;
     });
   }
 
