@@ -1,25 +1,17 @@
 import type {
-  AddNoteInput, AttachmentInput, CreateTicketInput, HelpdeskAttachment, HelpdeskContact, HelpdeskNote, HelpdeskTicket,
-  RemoteHelpdesk, TicketEventView, TicketQuery, TicketStatus, TicketSummary,
+  AddNoteInput, CreateTicketInput, HelpdeskContact, HelpdeskTicket, RemoteHelpdesk, TicketEventView, TicketQuery, TicketStatus, TicketSummary,
 } from '../../../ports/helpdesk.ts';
-import { RestClient } from '../rest-client.ts';
+import type { RestClient } from '../rest-client.ts';
+import {
+  agentMessagesOf, allConversations, freshworksClient, freshworksStatus, hydrate, noteRequest, PAGE, summaryOf, ticketRequest, TO_FRESHWORKS, withMarker,
+  type FwConversation, type FwEmbeddedRequester, type FwTicket,
+} from '../freshworks.ts';
 
-/**
- * Freshservice API v2 (https://api.freshservice.com/, "Ticket Properties"): statuses 2 Open, 3 Pending,
- * 4 Resolved, 5 Closed; priorities 1 Low … 4 Urgent; sources 1 Email, 2 Portal, 3 Phone, 4 Chat, …
- */
-const TO_FRESHSERVICE: Record<TicketStatus, number> = { open: 2, pending: 3, resolved: 4, closed: 5 };
-const FROM_FRESHSERVICE: Record<number, TicketStatus> = { 2: 'open', 3: 'pending', 4: 'resolved', 5: 'closed' };
-/** Ticket source "Phone" (3): an SMS is a phone channel. */
-const SOURCE_PHONE = 3;
-const PRIORITY_LOW = 1;
 /**
  * "The total size of all of a ticket's attachments cannot exceed 40 MB" (Conversations and Create a Ticket
  * attributes). Read as MiB, like the Freshdesk adapter's 20 MB; the docs do not say which.
  */
 const ATTACHMENT_CAP = 40 * 1024 * 1024;
-/** The most a page holds ("Pagination": 30 by default, 100 at most). */
-const PAGE = 100;
 /**
  * The ticket list returns only tickets created in the past 30 days "unless you use the updated_since filter"
  * (View List of Tickets, note 1): a date before any smsdesk ticket lifts that window.
@@ -30,17 +22,8 @@ interface FsRequester {
   id: number; first_name: string; last_name: string | null; mobile_phone_number: string | null; work_phone_number: string | null;
   primary_email: string | null; active?: boolean;
 }
-/** What `include=requester` embeds in a ticket: "id, name, mobile, phone" (and email on the list). */
-interface FsEmbeddedRequester { id: number; name: string; email?: string | null; mobile?: string | null; phone?: string | null }
-/** The View a Ticket sample leaves `id` out of its attachments; create/update/conversation samples carry it. */
-interface FsAttachment { id?: number; name: string; content_type: string; size: number; attachment_url: string }
-interface FsTicket {
-  id: number; subject: string; status: number; requester_id: number; description?: string; description_text?: string;
-  created_at: string; updated_at: string; attachments?: FsAttachment[]; requester?: FsEmbeddedRequester; tags?: string[];
-}
-interface FsConversation {
-  id: number; body: string; incoming: boolean; private: boolean; user_id: number; created_at: string; attachments?: FsAttachment[];
-}
+/** `include=requester` embeds "id, name, mobile, phone" (and email on the list). */
+interface FsTicket extends FwTicket { requester?: FwEmbeddedRequester }
 
 export interface FreshserviceOptions {
   url: string;
@@ -66,12 +49,7 @@ export class FreshserviceHelpdesk implements RemoteHelpdesk {
   private readonly creating = new Map<string, Promise<HelpdeskContact>>();
 
   constructor(opts: FreshserviceOptions) {
-    this.client = new RestClient({
-      name: 'Freshservice',
-      baseUrl: opts.url,
-      authorization: 'Basic ' + Buffer.from(`${opts.apiKey}:X`).toString('base64'),
-      maxWaitMs: opts.maxWaitMs,
-    });
+    this.client = freshworksClient('Freshservice', opts.url, opts.apiKey, opts.maxWaitMs);
   }
 
   get calls(): number {
@@ -103,45 +81,34 @@ export class FreshserviceHelpdesk implements RemoteHelpdesk {
   async createTicket(input: CreateTicketInput): Promise<{ id: number }> {
     // Freshservice documents no follow-up link between tickets (input.followUpOf), nor idempotency keys: a
     // replay is caught by RecordedHelpdesk's marker search (findTicketWith).
-    const fields: Fields = {
-      requester_id: input.requesterId, subject: input.subject, description: input.descriptionHtml,
-      status: TO_FRESHSERVICE.open, priority: PRIORITY_LOW, source: SOURCE_PHONE, tags: input.tags ?? ['sms'],
-    };
-    const req = input.attachments.length ? { form: await multipart(fields, input.attachments) } : { json: fields };
-    const { body } = await this.client.request<{ ticket: FsTicket }>('POST', '/api/v2/tickets', req);
+    const { body } = await this.client.request<{ ticket: FsTicket }>('POST', '/api/v2/tickets', await ticketRequest(input));
     return { id: body.ticket.id };
   }
 
   async addNote(ticketId: number, input: AddNoteInput): Promise<{ id: number }> {
-    const fields: Fields = { body: input.bodyHtml, incoming: input.incoming, private: input.private };
-    if (input.authorId !== undefined) fields.user_id = input.authorId;
-    const req = input.attachments.length ? { form: await multipart(fields, input.attachments) } : { json: fields };
-    const { body } = await this.client.request<{ conversation: FsConversation }>('POST', `/api/v2/tickets/${ticketId}/notes`, req);
+    const { body } = await this.client.request<{ conversation: FwConversation }>('POST', `/api/v2/tickets/${ticketId}/notes`, await noteRequest(input));
     return { id: body.conversation.id };
   }
 
   async setStatus(ticketId: number, status: TicketStatus): Promise<void> {
-    await this.client.request('PUT', `/api/v2/tickets/${ticketId}`, { json: { status: TO_FRESHSERVICE[status] } });
+    await this.client.request('PUT', `/api/v2/tickets/${ticketId}`, { json: { status: TO_FRESHWORKS[status] } });
   }
 
   async getTicketSummary(ticketId: number): Promise<TicketSummary | null> {
     const t = await this.fetchTicket(ticketId, ['requester']);
-    return t ? summary(t) : null;
+    return t ? summaryOf(t, t.requester) : null;
   }
 
   async ticketForEvent(ticketId: number): Promise<TicketEventView | null> {
     // Tags are left out of View a Ticket "by default … They can be retrieved via the embedding functionality".
     const t = await this.fetchTicket(ticketId, ['requester', 'tags']);
     if (!t) return null;
-    const agentMessages = (await this.conversations(ticketId))
-      .filter((c) => !c.incoming && !c.private && c.user_id !== t.requester_id)
-      .map((c) => ({ id: c.id, bodyHtml: c.body, createdAt: new Date(c.created_at) }));
-    return { summary: summary(t), tags: t.tags ?? [], agentMessages };
+    return { summary: summaryOf(t, t.requester), tags: t.tags ?? [], agentMessages: agentMessagesOf(await this.conversations(ticketId), t.requester_id) };
   }
 
   async getTicket(ticketId: number): Promise<HelpdeskTicket | null> {
     const t = await this.fetchTicket(ticketId, ['requester']);
-    return t ? this.hydrate(t) : null;
+    return t ? hydrate(t, t.requester, await this.conversations(t.id)) : null;
   }
 
   /**
@@ -158,7 +125,7 @@ export class FreshserviceHelpdesk implements RemoteHelpdesk {
     const { body } = await this.client.request<{ tickets: FsTicket[] }>('GET', '/api/v2/tickets', {
       query: { requester_id: requesterId, updated_since: ALL_TIME, order_type: 'desc', per_page: PAGE },
     });
-    const listed = query.status ? body.tickets.filter((t) => status(t.status) === query.status) : body.tickets;
+    const listed = query.status ? body.tickets.filter((t) => freshworksStatus(t.status) === query.status) : body.tickets;
     const tickets = await Promise.all(listed.map((t) => this.getTicket(t.id)));
     return tickets.filter((t): t is HelpdeskTicket => t !== null);
   }
@@ -171,8 +138,7 @@ export class FreshserviceHelpdesk implements RemoteHelpdesk {
   }
 
   async findNoteWith(ticketId: number, marker: string): Promise<{ id: number } | null> {
-    for (const c of await this.conversations(ticketId)) if (c.body.includes(marker)) return { id: c.id };
-    return null;
+    return withMarker(await this.conversations(ticketId), (c) => c.body, marker);
   }
 
   /** The list carries each ticket's description (View List of Tickets sample), newest first by default. */
@@ -180,8 +146,7 @@ export class FreshserviceHelpdesk implements RemoteHelpdesk {
     const { body } = await this.client.request<{ tickets: FsTicket[] }>('GET', '/api/v2/tickets', {
       query: { requester_id: requesterId, order_type: 'desc', per_page: 30 },
     });
-    const found = body.tickets.find((t) => (t.description ?? '').includes(marker));
-    return found ? { id: found.id } : null;
+    return withMarker(body.tickets, (t) => t.description, marker);
   }
 
   private async create(input: { phone: string; name: string }): Promise<HelpdeskContact> {
@@ -218,48 +183,9 @@ export class FreshserviceHelpdesk implements RemoteHelpdesk {
     return res.status === 404 ? null : res.body.ticket;
   }
 
-  /** Every conversation of a ticket, oldest first, following the `Link: <…>; rel="next"` pages (100 at most each). */
-  private async conversations(ticketId: number): Promise<FsConversation[]> {
-    const all: FsConversation[] = [];
-    for (let page = 1; ; page++) {
-      const { body, headers } = await this.client.request<{ conversations: FsConversation[] }>(
-        'GET', `/api/v2/tickets/${ticketId}/conversations`, { query: { page, per_page: PAGE } },
-      );
-      all.push(...body.conversations);
-      if (!/rel="next"/.test(headers.get('link') ?? '') || body.conversations.length === 0) return all;
-    }
+  private conversations(ticketId: number): Promise<FwConversation[]> {
+    return allConversations<{ conversations: FwConversation[] }>(this.client, ticketId, (page) => page.conversations);
   }
-
-  private async hydrate(t: FsTicket): Promise<HelpdeskTicket> {
-    const notes = await this.conversations(t.id);
-    return {
-      id: t.id,
-      subject: t.subject,
-      status: status(t.status),
-      requester: t.requester
-        ? { id: t.requester.id, name: t.requester.name, phone: phoneOf(t.requester) }
-        : { id: t.requester_id, name: '', phone: '' },
-      descriptionHtml: t.description ?? '',
-      notes: notes.map((n): HelpdeskNote => ({
-        id: n.id, bodyHtml: n.body, incoming: n.incoming, private: n.private, createdAt: new Date(n.created_at),
-        attachments: (n.attachments ?? []).map(attachment),
-      })),
-      attachments: (t.attachments ?? []).map(attachment),
-      createdAt: new Date(t.created_at),
-      updatedAt: new Date(t.updated_at),
-    };
-  }
-}
-
-type Fields = Record<string, string | number | boolean | string[]>;
-
-function summary(t: FsTicket): TicketSummary {
-  return { id: t.id, status: status(t.status), requesterId: t.requester_id, requesterPhone: phoneOf(t.requester), updatedAt: new Date(t.updated_at) };
-}
-
-/** Statuses beyond 5 are an account's custom ones, all of them waiting on someone. */
-function status(n: number): TicketStatus {
-  return FROM_FRESHSERVICE[n] ?? 'pending';
 }
 
 /** The requester every caller settles on among those sharing a number: active before deactivated, then the oldest. */
@@ -269,23 +195,4 @@ function canonical(list: FsRequester[]): FsRequester | undefined {
 
 function contact(r: FsRequester): HelpdeskContact {
   return { id: r.id, name: [r.first_name, r.last_name].filter(Boolean).join(' '), phone: r.mobile_phone_number ?? r.work_phone_number ?? '' };
-}
-
-function phoneOf(r: FsEmbeddedRequester | undefined): string {
-  return r?.mobile ?? r?.phone ?? '';
-}
-
-function attachment(a: FsAttachment): HelpdeskAttachment {
-  return { id: a.id ?? 0, filename: a.name, contentType: a.content_type, size: a.size, sha256: '', url: a.attachment_url };
-}
-
-/** Create a Ticket / Create a Note with attachments: multipart, arrays as `name[]`, each file as `attachments[]`. */
-async function multipart(fields: Fields, files: AttachmentInput[]): Promise<FormData> {
-  const form = new FormData();
-  for (const [name, value] of Object.entries(fields)) {
-    if (Array.isArray(value)) for (const v of value) form.append(`${name}[]`, v);
-    else form.append(name, String(value));
-  }
-  for (const f of files) form.append('attachments[]', new Blob([new Uint8Array(await f.read())], { type: f.contentType }), f.filename);
-  return form;
 }
