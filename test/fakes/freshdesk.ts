@@ -1,4 +1,5 @@
-import { basicAuth, FakeHelpdeskServer, paginate, type FakeFile, type FakeRequest, type FakeResponse } from './fake-helpdesk-server.ts';
+import { FakeHelpdeskServer, paginate, type FakeFile, type FakeRequest, type FakeResponse } from './fake-helpdesk-server.ts';
+import { badPage, bool, FakeFreshworks, now, stripTags, unknownParams, validation, type FieldError } from './freshworks-fake.ts';
 
 /**
  * Freshdesk API v2 as its public documentation describes it, for tests: basic auth with the API key as user
@@ -29,7 +30,7 @@ const TICKET_FILTERS = new Set(['filter', 'requester_id', 'email', 'company_id',
 const SOURCE_NOTE = 2;
 const SOURCE_REPLY = 0;
 
-export class FakeFreshdesk extends FakeHelpdeskServer {
+export class FakeFreshdesk extends FakeFreshworks {
   readonly contacts = new Map<number, FdContact>();
   readonly tickets = new Map<number, FdTicket>();
   readonly conversations = new Map<number, FdConversation[]>();
@@ -41,8 +42,8 @@ export class FakeFreshdesk extends FakeHelpdeskServer {
   private nextConversation = 43000500001;
   private nextAttachment = 43000900001;
 
-  constructor(readonly apiKey = 'fd-test-key') {
-    super();
+  constructor(apiKey = 'fd-test-key') {
+    super(apiKey, '/fd-attachments/');
   }
 
   /** An agent's public reply (or note) written in Freshdesk's UI; fires the webhook like the automation would. */
@@ -70,27 +71,10 @@ export class FakeFreshdesk extends FakeHelpdeskServer {
     return all.reduce((n, a) => n + a.size, 0);
   }
 
-  protected authorized(req: FakeRequest): boolean {
-    if (req.path.startsWith('/fd-attachments/')) return true;
-    const auth = basicAuth(req);
-    return auth?.user === this.apiKey;
-  }
 
-  protected unauthorized(): FakeResponse {
-    return { status: 401, body: { code: 'invalid_credentials', message: 'You have to be logged in to perform this action.' } };
-  }
 
-  protected tooManyRequests(): FakeResponse {
-    return { status: 429, body: { message: 'You have exceeded the limit of requests per minute' } };
-  }
 
-  protected rateLimitHeaders(limit: number, remaining: number): Record<string, string> {
-    return { 'x-ratelimit-total': String(limit), 'x-ratelimit-remaining': String(remaining), 'x-ratelimit-used-currentrequest': '1' };
-  }
 
-  protected notFound(): FakeResponse {
-    return { status: 404 };
-  }
 
   protected async route(req: FakeRequest): Promise<FakeResponse | null> {
     const { method, path } = req;
@@ -279,28 +263,13 @@ export class FakeFreshdesk extends FakeHelpdeskServer {
   }
 }
 
-interface FieldError { field: string; message: string; code: string }
 
-function validation(errors: FieldError[]): FakeResponse {
-  return { status: 400, body: { description: 'Validation failed', errors } };
-}
 
 function capError(): FieldError {
   return { field: 'attachments', message: 'The cumulative attachment size must not exceed 20 MB', code: 'invalid_size' };
 }
 
-function unknownParams(query: URLSearchParams, allowed: Set<string>): FakeResponse | null {
-  const unknown = [...query.keys()].filter((k) => !allowed.has(k));
-  return unknown.length ? validation(unknown.map((field) => ({ field, message: 'Unexpected/invalid field in request', code: 'invalid_field' }))) : null;
-}
 
-function badPage(query: URLSearchParams): FakeResponse | null {
-  const perPage = Number(query.get('per_page') ?? 30);
-  if (!Number.isInteger(perPage) || perPage < 1 || perPage > 100) {
-    return validation([{ field: 'per_page', message: 'It should be a Positive Integer less than or equal to 100', code: 'invalid_value' }]);
-  }
-  return null;
-}
 
 async function ticketFields(req: FakeRequest): Promise<Record<string, string | undefined> & { tags?: string[] }> {
   if (!req.form) {
@@ -316,15 +285,5 @@ async function ticketFields(req: FakeRequest): Promise<Record<string, string | u
   return out;
 }
 
-function bool(v: unknown, fallback: boolean): boolean {
-  if (v === undefined) return fallback;
-  return v === true || v === 'true';
-}
 
-function stripTags(html: string): string {
-  return html.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
-}
 
-function now(): string {
-  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-}

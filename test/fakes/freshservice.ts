@@ -1,4 +1,5 @@
-import { basicAuth, FakeHelpdeskServer, paginate, type FakeFile, type FakeRequest, type FakeResponse } from './fake-helpdesk-server.ts';
+import { FakeHelpdeskServer, paginate, type FakeFile, type FakeRequest, type FakeResponse } from './fake-helpdesk-server.ts';
+import { badPage, bool, FakeFreshworks, invalidField, now, stripTags, unknownParams, validation, type FieldError } from './freshworks-fake.ts';
 
 /**
  * Freshservice API v2 as its public documentation (https://api.freshservice.com/) describes it, for tests.
@@ -75,7 +76,7 @@ const SOURCE_REPLY = 0;
 const SOURCE_NOTE = 2;
 const DAY = 86_400_000;
 
-export class FakeFreshservice extends FakeHelpdeskServer {
+export class FakeFreshservice extends FakeFreshworks {
   readonly requesters = new Map<number, FsRequester>();
   readonly tickets = new Map<number, FsTicket>();
   readonly conversations = new Map<number, FsConversation[]>();
@@ -89,8 +90,8 @@ export class FakeFreshservice extends FakeHelpdeskServer {
   private nextConversation = 21000500001;
   private nextAttachment = 21000900001;
 
-  constructor(readonly apiKey = 'fs-test-key') {
-    super();
+  constructor(apiKey = 'fs-test-key') {
+    super(apiKey, '/fs-attachments/');
   }
 
   /** An agent's public reply (or note) written in Freshservice's UI; fires the webhook like the workflow would. */
@@ -119,26 +120,10 @@ export class FakeFreshservice extends FakeHelpdeskServer {
     return all.reduce((n, a) => n + a.size, 0);
   }
 
-  protected authorized(req: FakeRequest): boolean {
-    if (req.path.startsWith('/fs-attachments/')) return true; // attachment_url is a pre-signed CDN link
-    return basicAuth(req)?.user === this.apiKey;
-  }
 
-  protected unauthorized(): FakeResponse {
-    return { status: 401, body: { code: 'invalid_credentials', message: 'You have to be logged in to perform this action.' } };
-  }
 
-  protected tooManyRequests(): FakeResponse {
-    return { status: 429, body: { message: 'You have exceeded the limit of requests per minute' } };
-  }
 
-  protected rateLimitHeaders(limit: number, remaining: number): Record<string, string> {
-    return { 'x-ratelimit-total': String(limit), 'x-ratelimit-remaining': String(remaining), 'x-ratelimit-used-currentrequest': '1' };
-  }
 
-  protected notFound(): FakeResponse {
-    return { status: 404 };
-  }
 
   protected async route(req: FakeRequest): Promise<FakeResponse | null> {
     const r = await this.dispatch(req);
@@ -369,7 +354,7 @@ export class FakeFreshservice extends FakeHelpdeskServer {
       status: Number(fields.status), priority: Number(fields.priority), source: Number(fields.source ?? 2), type: String(fields.type ?? 'Incident'),
       requester_id: requester.id, requested_for_id: requester.id, responder_id: null, group_id: null, department_id: null, workspace_id: 2,
       tags: (fields.tags as string[] | undefined) ?? [], cc_emails: [], fwd_emails: [], reply_cc_emails: [], to_emails: null,
-      spam: false, deleted: false, is_escalated: false, fr_escalated: false, due_by: later(3 * DAY), fr_due_by: later(DAY),
+      spam: false, deleted: false, is_escalated: false, fr_escalated: false, due_by: now(3 * DAY), fr_due_by: now(DAY),
       urgency: 1, impact: 1, category: null, sub_category: null, item_category: null, custom_fields: {},
       resolution_notes: null, resolution_notes_html: null, created_at: at, updated_at: at, attachments: this.store(files),
     };
@@ -507,34 +492,14 @@ export class FakeFreshservice extends FakeHelpdeskServer {
   }
 }
 
-interface FieldError { field: string; message: string; code: string }
 
-function validation(errors: FieldError[]): FakeResponse {
-  return { status: 400, body: { description: 'Validation failed', errors } };
-}
 
-function invalidField(field: string): FieldError {
-  return { field, message: 'Unexpected/invalid field in request', code: 'invalid_field' };
-}
 
 function capError(): FieldError {
   return { field: 'attachments', message: "The total size of all the ticket's attachments cannot exceed 40 MB", code: 'invalid_size' };
 }
 
-function unknownParams(query: URLSearchParams, allowed: Set<string>): FakeResponse | null {
-  const unknown = [...new Set(query.keys())].filter((k) => !allowed.has(k));
-  return unknown.length ? validation(unknown.map(invalidField)) : null;
-}
 
-/** "The maximum number of objects that can be retrieved per page is 100. Invalid values and values greater than 100 will result in an error." */
-function badPage(query: URLSearchParams): FakeResponse | null {
-  const perPage = Number(query.get('per_page') ?? 30);
-  const page = Number(query.get('page') ?? 1);
-  const errors: FieldError[] = [];
-  if (!Number.isInteger(perPage) || perPage < 1 || perPage > 100) errors.push({ field: 'per_page', message: 'It should be a Positive Integer less than or equal to 100', code: 'invalid_value' });
-  if (!Number.isInteger(page) || page < 1) errors.push({ field: 'page', message: 'It should be a Positive Integer', code: 'invalid_value' });
-  return errors.length ? validation(errors) : null;
-}
 
 /** Filter Requesters/Tickets: 30 a page, "The page number starts with 1 and should not exceed 40." */
 function badQueryPage(query: URLSearchParams): FakeResponse | null {
@@ -606,24 +571,11 @@ async function formOrJson(req: FakeRequest): Promise<Record<string, unknown>> {
   return out;
 }
 
-function bool(v: unknown, fallback: boolean): boolean {
-  if (v === undefined) return fallback;
-  return v === true || v === 'true';
-}
 
 /** Freshservice wraps a plain-text body in a `<div>` (the samples: "Details about the issue..." → "<div>Details…</div>"). */
 function html(body: string): string {
   return body.trimStart().startsWith('<') ? body : `<div>${body}</div>`;
 }
 
-function stripTags(html: string): string {
-  return html.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
-}
 
-function now(): string {
-  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
-function later(ms: number): string {
-  return new Date(Date.now() + ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
