@@ -159,7 +159,33 @@ abstract class RemoteTarget<F extends FakeHelpdeskServer> implements HelpdeskTar
 
 const FD_STATUS = { 2: 'open', 3: 'pending', 4: 'resolved', 5: 'closed' } as const;
 
-class FreshdeskTarget extends RemoteTarget<FakeFreshdesk> {
+/** Freshdesk and Freshservice keep tickets and conversations alike; only the requester differs. */
+abstract class FreshworksTarget<F extends FakeFreshdesk | FakeFreshservice> extends RemoteTarget<F> {
+  protected abstract phoneOf(requesterId: number): string;
+
+  async tickets(): Promise<SeenTicket[]> {
+    return [...this.fake.tickets.values()].map((t) => ({
+      id: t.id, requesterId: t.requester_id, requesterPhone: this.phoneOf(t.requester_id), status: FD_STATUS[t.status as 2 | 3 | 4 | 5],
+      descriptionHtml: t.description,
+      followUpOf: Number(t.description.match(/Follow-up to closed ticket #(\d+)/)?.[1] ?? NaN) || null,
+      attachments: t.attachments.map((a) => ({ filename: a.name, size: a.size })),
+      notes: (this.fake.conversations.get(t.id) ?? []).map((n) => ({
+        id: n.id, bodyHtml: n.body, private: n.private, byRequester: n.incoming && n.user_id === t.requester_id,
+        attachments: n.attachments.map((a) => ({ filename: a.name, size: a.size })),
+      })),
+    }));
+  }
+
+  async agentReply(_h: Harness, ticketId: number, html: string) {
+    this.fake.agentReply(ticketId, html);
+  }
+
+  async agentClose(_h: Harness, ticketId: number) {
+    this.fake.agentSetStatus(ticketId, 5);
+  }
+}
+
+class FreshdeskTarget extends FreshworksTarget<FakeFreshdesk> {
   name = 'freshdesk';
   cap = 20 * 1024 * 1024;
   protected make() {
@@ -168,20 +194,8 @@ class FreshdeskTarget extends RemoteTarget<FakeFreshdesk> {
   env() {
     return { HELPDESK: 'freshdesk', FRESHDESK_URL: this.fake.url, FRESHDESK_API_KEY: this.fake.apiKey, HELPDESK_WEBHOOK_SECRET: WEBHOOK_SECRET };
   }
-  async tickets(): Promise<SeenTicket[]> {
-    return [...this.fake.tickets.values()].map((t) => {
-      const c = this.fake.contacts.get(t.requester_id)!;
-      return {
-        id: t.id, requesterId: t.requester_id, requesterPhone: c.mobile ?? '', status: FD_STATUS[t.status as 2 | 3 | 4 | 5],
-        descriptionHtml: t.description,
-        followUpOf: Number(t.description.match(/Follow-up to closed ticket #(\d+)/)?.[1] ?? NaN) || null,
-        attachments: t.attachments.map((a) => ({ filename: a.name, size: a.size })),
-        notes: (this.fake.conversations.get(t.id) ?? []).map((n) => ({
-          id: n.id, bodyHtml: n.body, private: n.private, byRequester: n.incoming && n.user_id === t.requester_id,
-          attachments: n.attachments.map((a) => ({ filename: a.name, size: a.size })),
-        })),
-      };
-    });
+  protected phoneOf(requesterId: number) {
+    return this.fake.contacts.get(requesterId)?.mobile ?? '';
   }
   async contactsWith(_h: Harness, phone: string) {
     return [...this.fake.contacts.values()].filter((c) => c.mobile === phone).map((c) => c.id);
@@ -194,15 +208,9 @@ class FreshdeskTarget extends RemoteTarget<FakeFreshdesk> {
     });
     return ((await res.json()) as { id: number }).id;
   }
-  async agentReply(_h: Harness, ticketId: number, html: string) {
-    this.fake.agentReply(ticketId, html);
-  }
-  async agentClose(_h: Harness, ticketId: number) {
-    this.fake.agentSetStatus(ticketId, 5);
-  }
 }
 
-class FreshserviceTarget extends RemoteTarget<FakeFreshservice> {
+class FreshserviceTarget extends FreshworksTarget<FakeFreshservice> {
   name = 'freshservice';
   cap = 40 * 1024 * 1024;
   protected make() {
@@ -211,20 +219,8 @@ class FreshserviceTarget extends RemoteTarget<FakeFreshservice> {
   env() {
     return { HELPDESK: 'freshservice', FRESHSERVICE_URL: this.fake.url, FRESHSERVICE_API_KEY: this.fake.apiKey, HELPDESK_WEBHOOK_SECRET: WEBHOOK_SECRET };
   }
-  async tickets(): Promise<SeenTicket[]> {
-    return [...this.fake.tickets.values()].map((t) => {
-      const r = this.fake.requesters.get(t.requester_id)!;
-      return {
-        id: t.id, requesterId: t.requester_id, requesterPhone: r.mobile_phone_number ?? '', status: FD_STATUS[t.status as 2 | 3 | 4 | 5],
-        descriptionHtml: t.description,
-        followUpOf: Number(t.description.match(/Follow-up to closed ticket #(\d+)/)?.[1] ?? NaN) || null,
-        attachments: t.attachments.map((a) => ({ filename: a.name, size: a.size })),
-        notes: (this.fake.conversations.get(t.id) ?? []).map((n) => ({
-          id: n.id, bodyHtml: n.body, private: n.private, byRequester: n.incoming && n.user_id === t.requester_id,
-          attachments: n.attachments.map((a) => ({ filename: a.name, size: a.size })),
-        })),
-      };
-    });
+  protected phoneOf(requesterId: number) {
+    return this.fake.requesters.get(requesterId)?.mobile_phone_number ?? '';
   }
   async contactsWith(_h: Harness, phone: string) {
     return [...this.fake.requesters.values()].filter((r) => r.mobile_phone_number === phone).map((r) => r.id);
@@ -236,12 +232,6 @@ class FreshserviceTarget extends RemoteTarget<FakeFreshservice> {
       body: JSON.stringify({ first_name: name, mobile_phone_number: phone }),
     });
     return ((await res.json()) as { requester: { id: number } }).requester.id;
-  }
-  async agentReply(_h: Harness, ticketId: number, html: string) {
-    this.fake.agentReply(ticketId, html);
-  }
-  async agentClose(_h: Harness, ticketId: number) {
-    this.fake.agentSetStatus(ticketId, 5);
   }
 }
 

@@ -30,10 +30,8 @@ const TICKET_FILTERS = new Set(['filter', 'requester_id', 'email', 'company_id',
 const SOURCE_NOTE = 2;
 const SOURCE_REPLY = 0;
 
-export class FakeFreshdesk extends FakeFreshworks {
+export class FakeFreshdesk extends FakeFreshworks<FdTicket, FdConversation> {
   readonly contacts = new Map<number, FdContact>();
-  readonly tickets = new Map<number, FdTicket>();
-  readonly conversations = new Map<number, FdConversation[]>();
   readonly files = new Map<number, FakeFile>();
   /** How long a new contact stays invisible to /api/v2/search/contacts. */
   searchLagMs = 120_000;
@@ -54,27 +52,6 @@ export class FakeFreshdesk extends FakeFreshworks {
     this.fireTicketEvent(ticketId, opts.note || opts.private ? 'note_added' : 'reply_sent');
     return c;
   }
-
-  /** An agent changes the status in Freshdesk's UI (2 open … 5 closed). */
-  agentSetStatus(ticketId: number, status: number): void {
-    const t = this.tickets.get(ticketId)!;
-    t.status = status;
-    t.updated_at = now();
-    this.fireTicketEvent(ticketId, 'ticket_updated');
-  }
-
-  /** All bytes attached to a ticket, its notes' included. */
-  attachedBytes(ticketId: number): number {
-    const t = this.tickets.get(ticketId);
-    if (!t) return 0;
-    const all = [...t.attachments, ...(this.conversations.get(ticketId) ?? []).flatMap((c) => c.attachments)];
-    return all.reduce((n, a) => n + a.size, 0);
-  }
-
-
-
-
-
 
   protected async route(req: FakeRequest): Promise<FakeResponse | null> {
     const { method, path } = req;
@@ -257,19 +234,15 @@ export class FakeFreshdesk extends FakeFreshworks {
     return { status: 200, body: slice, headers };
   }
 
-  private fireTicketEvent(ticketId: number, event: string): void {
+  protected fireTicketEvent(ticketId: number, event: string): void {
     if (!this.webhook) return;
     this.fire(JSON.stringify({ freshdesk_webhook: { ticket_id: ticketId, triggered_event: event } }), { 'x-smsdesk-secret': this.webhook.secret });
   }
 }
 
-
-
 function capError(): FieldError {
   return { field: 'attachments', message: 'The cumulative attachment size must not exceed 20 MB', code: 'invalid_size' };
 }
-
-
 
 async function ticketFields(req: FakeRequest): Promise<Record<string, string | undefined> & { tags?: string[] }> {
   if (!req.form) {
@@ -284,6 +257,4 @@ async function ticketFields(req: FakeRequest): Promise<Record<string, string | u
   out.tags = req.form.getAll('tags[]').filter((v): v is string => typeof v === 'string');
   return out;
 }
-
-
 

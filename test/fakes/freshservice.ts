@@ -76,10 +76,8 @@ const SOURCE_REPLY = 0;
 const SOURCE_NOTE = 2;
 const DAY = 86_400_000;
 
-export class FakeFreshservice extends FakeFreshworks {
+export class FakeFreshservice extends FakeFreshworks<FsTicket, FsConversation> {
   readonly requesters = new Map<number, FsRequester>();
-  readonly tickets = new Map<number, FsTicket>();
-  readonly conversations = new Map<number, FsConversation[]>();
   readonly files = new Map<number, FakeFile>();
   /** How long a change stays invisible to the `?query=` filters (Filter Requesters, Filter Tickets). */
   searchLagMs = 120_000;
@@ -103,27 +101,6 @@ export class FakeFreshservice extends FakeFreshworks {
     this.fireTicketEvent(ticketId, note ? 'note_added' : 'reply_sent');
     return c;
   }
-
-  /** An agent changes the status in Freshservice's UI (2 open … 5 closed). */
-  agentSetStatus(ticketId: number, status: number): void {
-    const t = this.tickets.get(ticketId)!;
-    t.status = status;
-    this.touch(t);
-    this.fireTicketEvent(ticketId, 'ticket_updated');
-  }
-
-  /** All bytes attached to a ticket, its notes' included. */
-  attachedBytes(ticketId: number): number {
-    const t = this.tickets.get(ticketId);
-    if (!t) return 0;
-    const all = [...t.attachments, ...(this.conversations.get(ticketId) ?? []).flatMap((c) => c.attachments)];
-    return all.reduce((n, a) => n + a.size, 0);
-  }
-
-
-
-
-
 
   protected async route(req: FakeRequest): Promise<FakeResponse | null> {
     const r = await this.dispatch(req);
@@ -486,20 +463,15 @@ export class FakeFreshservice extends FakeFreshworks {
     return { status: 200, body: { [key]: slice }, headers };
   }
 
-  private fireTicketEvent(ticketId: number, event: string): void {
+  protected fireTicketEvent(ticketId: number, event: string): void {
     if (!this.webhook) return;
     this.fire(JSON.stringify({ ticket_id: String(ticketId), triggered_event: event }), { 'x-smsdesk-secret': this.webhook.secret });
   }
 }
 
-
-
-
 function capError(): FieldError {
   return { field: 'attachments', message: "The total size of all the ticket's attachments cannot exceed 40 MB", code: 'invalid_size' };
 }
-
-
 
 /** Filter Requesters/Tickets: 30 a page, "The page number starts with 1 and should not exceed 40." */
 function badQueryPage(query: URLSearchParams): FakeResponse | null {
@@ -571,11 +543,8 @@ async function formOrJson(req: FakeRequest): Promise<Record<string, unknown>> {
   return out;
 }
 
-
 /** Freshservice wraps a plain-text body in a `<div>` (the samples: "Details about the issue..." → "<div>Details…</div>"). */
 function html(body: string): string {
   return body.trimStart().startsWith('<') ? body : `<div>${body}</div>`;
 }
-
-
 

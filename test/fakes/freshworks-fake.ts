@@ -7,7 +7,12 @@ import { basicAuth, FakeHelpdeskServer, type FakeRequest, type FakeResponse } fr
  * `{"description":"Validation failed","errors":[{field,message,code}]}` (unknown list params and per_page
  * beyond 100 among them). Attachment URLs (pre-signed CDN links in the real products) need no auth.
  */
-export abstract class FakeFreshworks extends FakeHelpdeskServer {
+interface FwTicketState { status: number; updated_at: string; attachments: { size: number }[] }
+
+export abstract class FakeFreshworks<T extends FwTicketState, C extends { attachments: { size: number }[] }> extends FakeHelpdeskServer {
+  readonly tickets = new Map<number, T>();
+  readonly conversations = new Map<number, C[]>();
+
   constructor(
     readonly apiKey: string,
     /** Where the fake serves attachment bytes, e.g. `/fd-attachments/`. */
@@ -15,6 +20,25 @@ export abstract class FakeFreshworks extends FakeHelpdeskServer {
   ) {
     super();
   }
+
+  /** An agent changes the status in the product's UI (2 open … 5 closed); the automation fires. */
+  agentSetStatus(ticketId: number, status: number): void {
+    const t = this.tickets.get(ticketId)!;
+    t.status = status;
+    t.updated_at = now();
+    this.fireTicketEvent(ticketId, 'ticket_updated');
+  }
+
+  /** All bytes attached to a ticket, its notes' included. */
+  attachedBytes(ticketId: number): number {
+    const t = this.tickets.get(ticketId);
+    if (!t) return 0;
+    const all = [...t.attachments, ...(this.conversations.get(ticketId) ?? []).flatMap((c) => c.attachments)];
+    return all.reduce((n, a) => n + a.size, 0);
+  }
+
+  /** The automation's webhook for an event on the ticket (each product words its payload). */
+  protected abstract fireTicketEvent(ticketId: number, event: string): void;
 
   protected authorized(req: FakeRequest): boolean {
     if (req.path.startsWith(this.attachmentPath)) return true;

@@ -28,6 +28,14 @@ export interface FwConversation {
 /** The requester as a ticket embeds it (`include=requester`): Freshdesk and Freshservice both say mobile/phone. */
 export interface FwEmbeddedRequester { id: number; name: string; mobile?: string | null; phone?: string | null }
 
+export interface FreshworksOptions {
+  /** https://acme.freshdesk.com, https://acme.freshservice.com */
+  url: string;
+  apiKey: string;
+  /** How long a call waits out 429s before its job goes back to the queue. */
+  maxWaitMs?: number;
+}
+
 type Fields = Record<string, string | number | boolean | string[]>;
 
 /** The API key as the basic-auth user, `X` as the password (any password does). */

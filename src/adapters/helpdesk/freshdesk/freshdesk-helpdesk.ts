@@ -4,7 +4,7 @@ import type {
 import type { RestClient } from '../rest-client.ts';
 import {
   agentMessagesOf, allConversations, freshworksClient, freshworksStatus, hydrate, noteRequest, PAGE, summaryOf, ticketRequest, TO_FRESHWORKS, withMarker,
-  type FwConversation, type FwEmbeddedRequester, type FwTicket,
+  type FreshworksOptions, type FwConversation, type FwEmbeddedRequester, type FwTicket,
 } from '../freshworks.ts';
 
 /** Freshdesk's cap on all attachments of one ticket. */
@@ -13,13 +13,6 @@ const ATTACHMENT_CAP = 20 * 1024 * 1024;
 interface FdContact { id: number; name: string; mobile: string | null; phone: string | null }
 interface FdTicket extends FwTicket { requester?: FwEmbeddedRequester }
 interface FdValidationError { description?: string; errors?: { field?: string; code?: string; additional_info?: { user_id?: number } }[] }
-
-export interface FreshdeskOptions {
-  url: string;
-  apiKey: string;
-  /** How long a call waits out 429s before its job goes back to the queue. */
-  maxWaitMs?: number;
-}
 
 /**
  * Freshdesk API v2, bare JSON. Contacts are matched by the exact `mobile` filter of the contact list (the
@@ -33,7 +26,7 @@ export class FreshdeskHelpdesk implements RemoteHelpdesk {
   readonly attachmentCapBytes = ATTACHMENT_CAP;
   readonly client: RestClient;
 
-  constructor(opts: FreshdeskOptions) {
+  constructor(opts: FreshworksOptions) {
     this.client = freshworksClient('Freshdesk', opts.url, opts.apiKey, opts.maxWaitMs);
   }
 

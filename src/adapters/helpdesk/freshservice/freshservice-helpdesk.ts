@@ -4,7 +4,7 @@ import type {
 import type { RestClient } from '../rest-client.ts';
 import {
   agentMessagesOf, allConversations, freshworksClient, freshworksStatus, hydrate, noteRequest, PAGE, summaryOf, ticketRequest, TO_FRESHWORKS, withMarker,
-  type FwConversation, type FwEmbeddedRequester, type FwTicket,
+  type FreshworksOptions, type FwConversation, type FwEmbeddedRequester, type FwTicket,
 } from '../freshworks.ts';
 
 /**
@@ -25,13 +25,6 @@ interface FsRequester {
 /** `include=requester` embeds "id, name, mobile, phone" (and email on the list). */
 interface FsTicket extends FwTicket { requester?: FwEmbeddedRequester }
 
-export interface FreshserviceOptions {
-  url: string;
-  apiKey: string;
-  /** How long a call waits out 429s before its job goes back to the queue. */
-  maxWaitMs?: number;
-}
-
 /**
  * Freshservice API v2. Every body is wrapped (`{"ticket":{…}}`, `{"requesters":[…]}`, `{"conversation":{…}}`).
  * Requesters are matched by the exact `mobile_phone_number` filter of List All Requesters, never by Filter
@@ -48,7 +41,7 @@ export class FreshserviceHelpdesk implements RemoteHelpdesk {
   /** Creates of one phone under way in this process: later callers share the first one's answer. */
   private readonly creating = new Map<string, Promise<HelpdeskContact>>();
 
-  constructor(opts: FreshserviceOptions) {
+  constructor(opts: FreshworksOptions) {
     this.client = freshworksClient('Freshservice', opts.url, opts.apiKey, opts.maxWaitMs);
   }
 
