@@ -137,6 +137,7 @@ describe.each(backends)('outbound on $name', (backend) => {
     const m = await until(res.body.message.id, 'undelivered');
     expect(m.errorCode).toBe(30007);
     expect(m.errorMessage).toBeTruthy();
+    await h.idle(); // the note is written by a job queued with the status
     const ticket = (await h.api<Ticket>(`/api/v1/tickets/${ticketId}`)).body;
     expect(ticket.notes.filter((n) => n.private)).toHaveLength(1);
     expect(ticket.notes.find((n) => n.private)!.bodyHtml).toContain('Twilio error 30007');

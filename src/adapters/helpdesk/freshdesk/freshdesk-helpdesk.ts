@@ -36,7 +36,7 @@ export class FreshdeskHelpdesk implements RemoteHelpdesk {
 
   async findContactByPhone(phone: string): Promise<HelpdeskContact | null> {
     const { body } = await this.client.request<FdContact[]>('GET', '/api/v2/contacts', { query: { mobile: phone } });
-    const found = body.find((c) => c.mobile === phone) ?? body[0];
+    const found = body.find((c) => c.mobile === phone);
     return found ? contact(found, phone) : null;
   }
 
