@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { ConfigError, type Config } from './config.ts';
@@ -36,6 +37,13 @@ import type { HelpdeskRecords } from './ports/helpdesk-records.ts';
 import { HelpdeskEvents, HELPDESK_EVENT_QUEUE } from './app/helpdesk-events.ts';
 import { NoteDeliveryProblem, DELIVERY_NOTE_QUEUE } from './app/note-delivery-problem.ts';
 import { AttachmentLinks } from './http/attachments.ts';
+import { SqlUserStore } from './adapters/db/user-store.ts';
+import { ThreadingSettingsStore } from './adapters/db/settings-store.ts';
+import { ConsoleEvents } from './app/console-events.ts';
+import { ConversationQueries } from './adapters/db/conversation-queries.ts';
+
+/** The built console (npm run build), next to src/ in the package. */
+export const WEB_DIST = fileURLToPath(new URL('../web/dist', import.meta.url));
 
 export interface SmsdeskOptions {
   config: Config;
@@ -46,13 +54,15 @@ export interface SmsdeskOptions {
   queue?: Partial<QueueOptions>;
   worker?: Partial<WorkerOptions>;
   media?: Partial<typeof DEFAULT_MEDIA_DOWNLOAD>;
-  sandbox?: SandboxOptions;
+  sandbox?: Omit<SandboxOptions, 'auth'>;
   /** How long a call to Twilio's API may take before its outcome counts as unclear (default 15 s). */
   twilioTimeoutMs?: number;
   /** How long close() lets requests in flight finish before dropping their connections. */
   closeGraceMs?: number;
   /** Remote helpdesks: how long a call waits out 429s in place, how long a ticket summary is trusted. */
   helpdesk?: { maxWaitMs?: number; summaryTtlMs?: number };
+  /** Where the built console is (default web/dist of this package). */
+  webDistDir?: string;
   /** false: accept webhooks but route nothing (tests of a crash between ack and routing). */
   startWorker?: boolean;
 }
@@ -88,6 +98,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
   await migrate(sql);
 
   const queue = new JobQueue(sql, { ...DEFAULT_QUEUE_OPTIONS, ...opts.queue });
+  const consoleEvents = new ConsoleEvents();
   // The embedded database is opened by one process only, so claims left by a previous run are stale now.
   if (sql.kind === 'pglite') await queue.releaseAllClaims();
 
@@ -114,7 +125,8 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     return downloadTwilioMedia(url, { ...mediaOptions, apiOrigin, account });
   });
   const optOuts = new SqlOptOutStore(sql);
-  const route = new RouteInbound(store, helpdesk, fetchMedia, () => config.threading, clock, optOuts);
+  const threading = new ThreadingSettingsStore(sql, config.threading);
+  const route = new RouteInbound(store, helpdesk, fetchMedia, () => threading.current(), clock, optOuts);
   const worker = new Worker<{ messageId: number }>(
     queue,
     {
@@ -128,10 +140,16 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
       retryMaxMs: 5 * 60_000,
       ...opts.worker,
     },
-    (job) => route.run(job.payload.messageId, job.attempts),
+    async (job) => {
+      await route.run(job.payload.messageId, job.attempts);
+      consoleEvents.publish({ event: 'message', data: { id: job.payload.messageId, direction: 'inbound' } });
+    },
     logger,
   );
-  const receiveInbound = new ReceiveInbound(store, () => worker.wake());
+  const receiveInbound = new ReceiveInbound(store, () => {
+    worker.wake();
+    consoleEvents.publish({ event: 'message', data: { direction: 'inbound', status: 'received' } });
+  });
 
   const outbound = new SqlOutboundStore(sql);
   const messaging = new TwilioMessaging(() => config.twilio.accounts, config.twilio.apiBaseUrl, opts.twilioTimeoutMs);
@@ -145,7 +163,10 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     (job) => noteProblem.run(job.payload.messageId),
     logger,
   );
-  const applyStatus = new ApplyStatus(outbound, () => notes.wake());
+  const applyStatus = new ApplyStatus(outbound, {
+    noteQueued: () => notes.wake(),
+    changed: (sid, status) => consoleEvents.publish({ event: 'message', data: { sid, status, direction: 'outbound' } }),
+  });
   const deliver = new DeliverMessage(outbound, messaging, helpdesk, () => `${publicUrl}/webhooks/twilio/status`, pacing, applyStatus, optOuts);
   const sender = new Worker<{ messageId: number }>(
     queue,
@@ -159,7 +180,10 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
       retryMaxMs: 5 * 60_000,
       ...opts.worker,
     },
-    (job) => deliver.run(job.payload.messageId),
+    async (job) => {
+      await deliver.run(job.payload.messageId);
+      consoleEvents.publish({ event: 'message', data: { id: job.payload.messageId, direction: 'outbound' } });
+    },
     logger,
   );
   const templates = new SqlTemplateStore(sql);
@@ -169,7 +193,10 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     capabilities: (accountSid, number) => messaging.capabilities(accountSid, number),
     mediaProbe: new HttpMediaProbe(),
     templates,
-    onQueued: () => sender.wake(),
+    onQueued: () => {
+      sender.wake();
+      consoleEvents.publish({ event: 'message', data: { direction: 'outbound', status: 'queued' } });
+    },
   });
 
   const helpdeskEvents = remote ? new HelpdeskEvents(remote, records, send, { tag: () => config.helpdesk.smsTag, clock }) : null;
@@ -177,20 +204,25 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     ? new Worker<{ ticketId: number }>(
         queue,
         { queue: HELPDESK_EVENT_QUEUE, concurrency: 8, parallel: 4, pollMs: 500, retryBaseMs: 1000, retryMaxMs: 5 * 60_000, ...opts.worker },
-        (job) => helpdeskEvents.run(job.payload.ticketId),
+        async (job) => {
+          await helpdeskEvents.run(job.payload.ticketId);
+          consoleEvents.publish({ event: 'ticket', data: { id: job.payload.ticketId } });
+        },
         logger,
       )
     : null;
+  const users = new SqlUserStore(sql);
+  const auth = { apiTokens: () => (config.apiToken ? [config.apiToken] : []), users };
   const app = await buildHttpApp({
     logger,
     sql,
+    auth,
     webhooks: { publicUrl: () => publicUrl, accounts: () => config.twilio.accounts, receiveInbound, applyStatus },
     api: {
       publicUrl: () => publicUrl,
-      apiTokens: () => (config.apiToken ? [config.apiToken] : []),
-      helpdesk, store, queries: new MessageQueries(sql), blobs, send,
+      helpdesk, store, queries: new MessageQueries(sql), blobs, send, events: consoleEvents,
     },
-    templates: { store: templates, renderForTicket: (...args) => send.renderForTicket(...args), apiTokens: () => (config.apiToken ? [config.apiToken] : []) },
+    templates: { store: templates, renderForTicket: (...args) => send.renderForTicket(...args) },
     sandbox: opts.sandbox ?? null,
     helpdeskWebhooks: {
       helpdesk: config.helpdesk.kind,
@@ -201,12 +233,38 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
       },
     },
     attachmentLinks: links,
+    sessions: { users, secureCookies: () => publicUrl.startsWith('https://') },
+    console: {
+      helpdesk: helpdesk.name, conversations: new ConversationQueries(sql), events: consoleEvents, optOuts, store, blobs, links,
+    },
+    admin: {
+      users,
+      threading,
+      helpdesk: {
+        kind: config.helpdesk.kind,
+        url: config.helpdesk.freshdesk?.url ?? config.helpdesk.freshservice?.url ?? config.helpdesk.zendesk?.url ?? null,
+        smsTag: config.helpdesk.smsTag,
+        webhookSecretSet: config.helpdesk.webhookSecret !== null,
+      },
+      twilio: {
+        sandbox: config.twilio.sandbox || Boolean(opts.sandbox),
+        accounts: () => config.twilio.accounts,
+        listNumbers: (accountSid) => messaging.listNumbers(accountSid),
+        seenNumbers: async () => (await sql.query<{ n: string }>(
+          `SELECT DISTINCT twilio_number AS n FROM ticket_links WHERE helpdesk = $1 ORDER BY 1`, [helpdesk.name])).map((r) => r.n),
+        ratePerSecond: (number) => senderRate(number, config.senderRates),
+      },
+    },
+    web: { distDir: opts.webDistDir ?? WEB_DIST },
   });
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   if (!config.publicUrl) publicUrl = url;
+  if ((await users.count()) === 0) {
+    logger.info('No console user yet: create the first admin with  npx smsdesk user add --email you@example.com --name "Your Name" --admin');
+  }
   if (opts.startWorker !== false) {
     worker.start();
     sender.start();

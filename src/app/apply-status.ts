@@ -12,7 +12,7 @@ import { DELIVERY_NOTE_QUEUE } from './note-delivery-problem.ts';
 export class ApplyStatus {
   constructor(
     private readonly outbound: OutboundStore,
-    private readonly onNoteQueued: () => void = () => undefined,
+    private readonly hooks: { noteQueued?: () => void; changed?: (sid: string, status: Status) => void } = {},
   ) {}
 
   async apply(callback: { sid: string; status: Status; errorCode: number | null; at: Date }): Promise<void> {
@@ -20,11 +20,12 @@ export class ApplyStatus {
     const event = { status: callback.status, at: callback.at.toISOString(), errorCode: callback.errorCode };
     let queued = false;
     // A SID smsdesk never sent (a message sent from elsewhere on the account) is none of its business.
-    await this.outbound.updateStatus(callback.sid, event, (current) => applyStatus(current.history, event), explained?.title ?? null, (r) => {
+    const result = await this.outbound.updateStatus(callback.sid, event, (current) => applyStatus(current.history, event), explained?.title ?? null, (r) => {
       if (r.before === r.status || !isFailure(r.status) || r.ticketId === null) return null;
       queued = true;
       return { queue: DELIVERY_NOTE_QUEUE, key: `message:${r.id}`, payload: { messageId: r.id } };
     });
-    if (queued) this.onNoteQueued();
+    if (queued) this.hooks.noteQueued?.();
+    if (result && result.before !== result.status) this.hooks.changed?.(callback.sid, result.status);
   }
 }

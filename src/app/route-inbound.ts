@@ -26,7 +26,7 @@ export class RouteInbound {
     private readonly store: MessageStore,
     private readonly helpdesk: Helpdesk,
     private readonly media: FetchMedia,
-    private readonly settings: () => ThreadingSettings,
+    private readonly settings: () => Promise<ThreadingSettings>,
     private readonly clock: Clock,
     private readonly optOuts: OptOutStore,
   ) {}
@@ -38,7 +38,7 @@ export class RouteInbound {
     const contactId = msg.knownContactId ?? (await this.contactFor(msg.contactKey)).id;
     let decision = msg.pendingDecision;
     if (!decision) {
-      const settings = this.settings();
+      const settings = await this.settings();
       decision = decideRouting({
         body: msg.body,
         contactId,

@@ -3,7 +3,10 @@ import { ConfigError, loadConfig } from '../config.ts';
 const USAGE = `smsdesk — Twilio messaging ⇄ helpdesk bridge
   smsdesk serve                      start the server (npm start)
   smsdesk migrate                    apply database migrations and exit
-  smsdesk simulate --from --to TEXT  text a sandbox-mode server as a customer`;
+  smsdesk simulate --from --to TEXT  text a sandbox-mode server as a customer
+  smsdesk user add --email E --name N [--admin] [--password-stdin]
+                                     create a console user
+  smsdesk build                      build the agent console (npm run build)`;
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
@@ -12,6 +15,11 @@ async function main(argv: string[]): Promise<void> {
       return (await import('./serve.ts')).serve();
     case 'simulate':
       return (await import('./simulate.ts')).simulate(rest);
+    case 'user':
+      return (await import('./user.ts')).user(loadConfig(), rest);
+    case 'build':
+      await (await import('./build-web.ts')).buildWeb({ force: true });
+      return;
     case 'migrate': {
       const config = loadConfig();
       const { migrateOnly } = await import('./migrate.ts');

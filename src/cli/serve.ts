@@ -1,11 +1,17 @@
 import { loadConfig } from '../config.ts';
 import { createLogger, startSmsdesk } from '../smsdesk.ts';
 import { startTwilioEmulator, type TwilioEmulator } from '../adapters/twilio/emulator/index.ts';
+import { buildWeb, webIsStale } from './build-web.ts';
 import { generatedApiToken, generatedApiTokenPath, sandboxAccount } from './sandbox-credentials.ts';
 
 export async function serve(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
+  // npm start builds the console when its sources are newer than the build (or there is none).
+  if (webIsStale()) {
+    logger.info('building the agent console (web/ → web/dist)');
+    await buildWeb({ force: true, quiet: true });
+  }
   if (!config.publicUrl && !['127.0.0.1', 'localhost', '::1'].includes(config.host)) {
     logger.warn(`PUBLIC_URL is unset, so Twilio signatures are checked against http://${config.host}:${config.port}: ` +
       'set PUBLIC_URL to the exact URL Twilio calls (e.g. https://sms.example.com), or every webhook is refused with 403');
@@ -26,7 +32,7 @@ export async function serve(): Promise<void> {
     config,
     logger,
     sandbox: emulator
-      ? { emulatorUrl: emulator.apiBaseUrl, accountSid: config.twilio.accounts[0]!.sid, apiTokens: () => (config.apiToken ? [config.apiToken] : []) }
+      ? { emulatorUrl: emulator.apiBaseUrl, accountSid: config.twilio.accounts[0]!.sid }
       : undefined,
   });
   emulator?.setWebhookUrl(`${smsdesk.publicUrl}/webhooks/twilio/messages`);

@@ -9,14 +9,17 @@ import { toE164 } from '../domain/phone.ts';
 import { segmentInfo } from '../domain/segments.ts';
 import { explainTwilioError } from '../domain/twilio-errors.ts';
 import { MAX_BODY_CHARS, outboundProblems } from '../domain/message-limits.ts';
-import { bearerAuth } from './auth.ts';
+import { authenticate, type AuthOptions } from './auth.ts';
 import { sendAttachment } from './attachments.ts';
+import type { ConsoleEvents } from '../app/console-events.ts';
 import type { SendMessage } from '../app/send-message.ts';
 
 export interface ApiOptions {
+  auth: AuthOptions;
+  /** The console's live events (a ticket's status changed here). */
+  events?: ConsoleEvents;
   send: SendMessage;
   publicUrl: () => string;
-  apiTokens: () => readonly string[];
   helpdesk: Helpdesk;
   store: MessageStore;
   queries: MessageQueries;
@@ -24,7 +27,7 @@ export interface ApiOptions {
 }
 
 export async function api(app: FastifyInstance, opts: ApiOptions): Promise<void> {
-  app.addHook('onRequest', bearerAuth(opts.apiTokens));
+  app.addHook('onRequest', authenticate(opts.auth));
 
   const attachmentUrl = (id: number) => `${opts.publicUrl()}/api/v1/attachments/${id}`;
   const attachmentJson = (a: HelpdeskAttachment) => ({ ...a, url: a.url ?? attachmentUrl(a.id) });
@@ -80,6 +83,7 @@ export async function api(app: FastifyInstance, opts: ApiOptions): Promise<void>
     const body = parse(z.object({ status: z.enum(TICKET_STATUSES) }), request.body, 'body');
     if (!(await opts.helpdesk.getTicketSummary(id))) throw notFound('ticket_not_found', `No ticket ${id}.`);
     await opts.helpdesk.setStatus(id, body.status);
+    opts.events?.publish({ event: 'ticket', data: { id } });
     const ticket = await opts.helpdesk.getTicket(id);
     return (await ticketJson([ticket!]))[0];
   });
@@ -127,8 +131,21 @@ export async function api(app: FastifyInstance, opts: ApiOptions): Promise<void>
   });
 
   app.get('/api/v1/messages', async (request) => {
-    const q = parse(z.object({ ticketId: z.string().regex(/^\d{1,9}$/, 'must be a ticket id').optional(), phone: z.string().optional() }), request.query, 'query');
-    const messages = await opts.queries.list({ ticketId: q.ticketId ? Number(q.ticketId) : undefined, contactKey: q.phone ? phone(q.phone) : undefined });
+    const date = z.string().regex(/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/, 'must be a date (2026-12-01) or an ISO 8601 time').optional();
+    const q = parse(z.object({
+      ticketId: z.string().regex(/^\d{1,15}$/, 'must be a ticket id').optional(), phone: z.string().optional(),
+      status: z.string().regex(/^[a-z_]{1,20}$/, 'must be a status such as delivered').optional(), number: z.string().optional(), since: date, until: date,
+    }), request.query, 'query');
+    const log = Boolean(q.status || q.number || q.since || q.until);
+    const messages = await opts.queries.list({
+      ticketId: q.ticketId ? Number(q.ticketId) : undefined, contactKey: q.phone ? phone(q.phone) : undefined,
+      status: q.status, number: q.number ? phone(q.number) : undefined,
+      since: q.since ? new Date(q.since) : undefined,
+      // A bare date as "until" includes that whole day.
+      until: q.until ? new Date(q.until.length === 10 ? Date.parse(q.until) + 86_400_000 : Date.parse(q.until)) : undefined,
+      // The SMS log (filtered) shows the newest 500; a ticket's or a customer's messages come whole.
+      newest: log,
+    }, log ? 500 : 1000);
     return { messages: messages.map(messageJson) };
   });
 

@@ -5,18 +5,29 @@ import { twilioWebhooks, type TwilioWebhookOptions } from './twilio-webhooks.ts'
 import { api, type ApiOptions } from './api.ts';
 import { templates, type TemplatesOptions } from './templates.ts';
 import { sandbox, type SandboxOptions } from './sandbox.ts';
+import type { AuthOptions } from './auth.ts';
+import { sessions, type SessionOptions } from './sessions.ts';
+import { consoleApi, type ConsoleOptions } from './console.ts';
+import { admin, type AdminOptions } from './admin.ts';
+import { web, type WebOptions } from './web.ts';
 import { helpdeskWebhooks, type HelpdeskWebhookOptions } from './helpdesk-webhooks.ts';
 import { attachmentLinks, type AttachmentLinks } from './attachments.ts';
 
 export interface HttpAppOptions {
   logger: FastifyBaseLogger;
   sql: Sql;
+  /** Who may call the API: bearer tokens, and console sessions. */
+  auth: AuthOptions;
   webhooks: TwilioWebhookOptions;
-  api: ApiOptions;
-  templates: TemplatesOptions;
-  sandbox: SandboxOptions | null;
+  api: Omit<ApiOptions, 'auth'>;
+  templates: Omit<TemplatesOptions, 'auth'>;
+  sandbox: Omit<SandboxOptions, 'auth'> | null;
   helpdeskWebhooks: HelpdeskWebhookOptions;
   attachmentLinks: AttachmentLinks;
+  sessions: Omit<SessionOptions, 'auth'>;
+  console: Omit<ConsoleOptions, 'auth'>;
+  admin: Omit<AdminOptions, 'auth'>;
+  web: WebOptions;
 }
 
 const QUIETER_THAN_WARN = new Set<string>(['error', 'fatal', 'silent']);
@@ -40,10 +51,14 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     }
   });
   await app.register(twilioWebhooks, { ...opts.webhooks, logLevel });
-  await app.register(api, { ...opts.api, logLevel });
-  await app.register(templates, { ...opts.templates, logLevel });
-  if (opts.sandbox) await app.register(sandbox, { ...opts.sandbox, logLevel });
+  await app.register(api, { ...opts.api, auth: opts.auth, logLevel });
+  await app.register(templates, { ...opts.templates, auth: opts.auth, logLevel });
+  if (opts.sandbox) await app.register(sandbox, { ...opts.sandbox, auth: opts.auth, logLevel });
   await app.register(helpdeskWebhooks, opts.helpdeskWebhooks);
+  await app.register(sessions, { ...opts.sessions, auth: opts.auth });
+  await app.register(consoleApi, { ...opts.console, auth: opts.auth });
+  await app.register(admin, { ...opts.admin, auth: opts.auth });
+  await app.register(web, opts.web);
   await app.register(attachmentLinks, { links: opts.attachmentLinks, queries: opts.api.queries, blobs: opts.api.blobs });
   return app;
 }

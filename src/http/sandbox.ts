@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { invalid } from '../domain/errors.ts';
-import { bearerAuth } from './auth.ts';
+import { authenticate, type AuthOptions } from './auth.ts';
 import { toE164 } from '../domain/phone.ts';
 import type { EmulatorMessageView } from '../adapters/twilio/emulator/index.ts';
 
 export interface SandboxOptions {
-  apiTokens: () => readonly string[];
+  auth: AuthOptions;
   /** The built-in Twilio emulator's API base URL. */
   emulatorUrl: string;
   accountSid: string;
@@ -25,7 +25,7 @@ const body = z.object({
  */
 export async function sandbox(app: FastifyInstance, opts: SandboxOptions): Promise<void> {
   // Whoever can post here can text smsdesk as any number: the same bearer token as the API.
-  app.addHook('onRequest', bearerAuth(opts.apiTokens));
+  app.addHook('onRequest', authenticate(opts.auth));
   app.post('/sandbox/messages', async (request, reply) => {
     const parsed = body.safeParse(request.body);
     if (!parsed.success) throw invalid('invalid_request', parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; '));

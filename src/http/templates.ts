@@ -3,13 +3,13 @@ import { z } from 'zod';
 import { invalid, notFound } from '../domain/errors.ts';
 import { checkValueNames, renderTemplate, validateTemplate, type TemplateValues } from '../domain/templates.ts';
 import type { Template, TemplateStore } from '../ports/template-store.ts';
-import { bearerAuth } from './auth.ts';
+import { authenticate, type AuthOptions } from './auth.ts';
 
 export interface TemplatesOptions {
+  auth: AuthOptions;
   store: TemplateStore;
   /** Fills a template in for a ticket (ticket.*, contact.*, twilio.number), with `values` on top. */
   renderForTicket: (templateId: number, ticketId: number, values: TemplateValues, from?: string) => Promise<string>;
-  apiTokens: () => readonly string[];
 }
 
 const name = z.string().trim().min(1).max(100);
@@ -25,7 +25,7 @@ const templateJson = (t: Template) => ({
 
 /** CRUD for message templates under /api/v1/templates, plus a render preview; same bearer tokens as the API. */
 export async function templates(app: FastifyInstance, opts: TemplatesOptions): Promise<void> {
-  app.addHook('onRequest', bearerAuth(opts.apiTokens));
+  app.addHook('onRequest', authenticate(opts.auth));
 
   const load = async (request: FastifyRequest) => {
     const id = idParam(request);

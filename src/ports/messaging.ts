@@ -50,4 +50,6 @@ export interface Messaging {
    * asked: unknown, so Twilio decides when the message is sent.
    */
   capabilities(accountSid: string, number: string): Promise<NumberCapabilities | null>;
+  /** The account's phone numbers with their capabilities (the console's settings); null when Twilio cannot be asked. */
+  listNumbers(accountSid: string): Promise<({ number: string } & NumberCapabilities)[] | null>;
 }

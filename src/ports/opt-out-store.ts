@@ -14,4 +14,6 @@ export interface OptOutStore {
   record(entry: OptOutRecord): Promise<void>;
   /** The opt-out in force for this customer from any of `senders`, or null when they may be texted. */
   activeOptOut(accountSid: string, senders: string[], customer: string): Promise<{ sender: string; keyword: string; at: Date } | null>;
+  /** Every opt-out in force for this customer, any account and sender (the console's composer). */
+  activeFor(customer: string): Promise<{ sender: string; keyword: string; at: Date }[]>;
 }

@@ -34,17 +34,28 @@ export class MessageQueries {
     return (await this.list({ id }, 1))[0] ?? null;
   }
 
-  async list(filter: { id?: number; ticketId?: number; contactKey?: string }, limit = 1000): Promise<MessageView[]> {
+  /**
+   * Messages oldest first; `number`: sent from or to this Twilio number; `since`/`until`: created in [since, until).
+   * With `newest`, the newest `limit` of them (still oldest first): the SMS log's window.
+   */
+  async list(
+    filter: { id?: number; ticketId?: number; contactKey?: string; status?: string; number?: string; since?: Date; until?: Date; newest?: boolean },
+    limit = 1000,
+  ): Promise<MessageView[]> {
     const rows = await this.sql.query<Row>(
-      `SELECT m.id, m.sid, m.direction, m.from_number, m.to_number, m.body, m.status, m.status_history, m.error_code,
-              m.error_message, m.ticket_id, m.routing, m.created_at,
-              ${MEDIA_JSON} AS media
-         FROM messages m
-        WHERE ($1::bigint IS NULL OR m.ticket_id = $1) AND ($2::text IS NULL OR m.contact_key = $2)
-          AND ($4::int IS NULL OR m.id = $4)
-        ORDER BY m.created_at, m.id
-        LIMIT $3`,
-      [filter.ticketId ?? null, filter.contactKey ?? null, limit, filter.id ?? null],
+      `SELECT * FROM (
+         SELECT m.id, m.sid, m.direction, m.from_number, m.to_number, m.body, m.status, m.status_history, m.error_code,
+                m.error_message, m.ticket_id, m.routing, m.created_at,
+                ${MEDIA_JSON} AS media
+           FROM messages m
+          WHERE ($1::bigint IS NULL OR m.ticket_id = $1) AND ($2::text IS NULL OR m.contact_key = $2)
+            AND ($4::int IS NULL OR m.id = $4) AND ($5::text IS NULL OR m.status = $5)
+            AND ($6::text IS NULL OR (m.direction = 'inbound' AND m.to_number = $6) OR (m.direction = 'outbound' AND m.from_number = $6))
+            AND ($7::timestamptz IS NULL OR m.created_at >= $7) AND ($8::timestamptz IS NULL OR m.created_at < $8)
+          ORDER BY ${filter.newest ? 'm.created_at DESC, m.id DESC' : 'm.created_at, m.id'}
+          LIMIT $3) page
+        ORDER BY created_at, id`,
+      [filter.ticketId ?? null, filter.contactKey ?? null, limit, filter.id ?? null, filter.status ?? null, filter.number ?? null, filter.since ?? null, filter.until ?? null],
     );
     return rows.map((r) => ({
       id: r.id, sid: r.sid, direction: r.direction, from: r.from_number, to: r.to_number, body: r.body, status: r.status,

@@ -256,6 +256,54 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 7,
+    name: 'agent console',
+    sql: `
+      -- People who sign in to the console. password_hash: scrypt$N$r$p$salt$hash (base64).
+      CREATE TABLE users (
+        id serial PRIMARY KEY,
+        email text NOT NULL UNIQUE,
+        name text NOT NULL,
+        role text NOT NULL CHECK (role IN ('admin', 'agent')),
+        password_hash text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+      -- Signed-in browsers: the cookie carries the token; only its SHA-256 is kept.
+      CREATE TABLE sessions (
+        token_hash text PRIMARY KEY,
+        user_id int NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        csrf_token text NOT NULL,
+        expires_at timestamptz NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+      -- Bearer tokens admins mint for integrations; only the SHA-256 is kept.
+      CREATE TABLE api_tokens (
+        id serial PRIMARY KEY,
+        name text NOT NULL,
+        token_hash text NOT NULL UNIQUE,
+        created_by int REFERENCES users (id) ON DELETE SET NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        last_used_at timestamptz,
+        revoked_at timestamptz
+      );
+      -- Settings changed in the console, over the environment's defaults (key: 'threading', …).
+      CREATE TABLE settings (
+        key text PRIMARY KEY,
+        value jsonb NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+      -- How far each user has read each conversation (the newest message id they saw).
+      CREATE TABLE ticket_reads (
+        user_id int NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        helpdesk text NOT NULL,
+        ticket_id bigint NOT NULL,
+        read_through bigint NOT NULL,
+        PRIMARY KEY (user_id, helpdesk, ticket_id)
+      );
+      CREATE INDEX messages_created ON messages (created_at, id);
+    `,
+  },
 ];
 
 export async function migrate(sql: Sql): Promise<number> {

@@ -23,4 +23,12 @@ export class SqlOptOutStore implements OptOutStore {
     const r = rows[0];
     return r ? { sender: r.sender, keyword: r.keyword, at: r.updated_at } : null;
   }
+
+  async activeFor(customer: string): Promise<{ sender: string; keyword: string; at: Date }[]> {
+    const rows = await this.sql.query<{ sender: string; keyword: string; updated_at: Date }>(
+      'SELECT sender, keyword, updated_at FROM opt_outs WHERE customer = $1 AND opted_out ORDER BY updated_at DESC',
+      [customer],
+    );
+    return rows.map((r) => ({ sender: r.sender, keyword: r.keyword, at: r.updated_at }));
+  }
 }

@@ -109,6 +109,17 @@ export class TwilioMessaging implements Messaging {
     return value;
   }
 
+  async listNumbers(accountSid: string): Promise<({ number: string } & NumberCapabilities)[] | null> {
+    try {
+      const found = await this.client(accountSid).incomingPhoneNumbers.list({ limit: 1000 });
+      const list = found.map((n) => ({ number: n.phoneNumber, sms: n.capabilities.sms, mms: n.capabilities.mms }));
+      for (const n of list) this.numbers.set(`${accountSid}:${n.number}`, { value: { sms: n.sms, mms: n.mms }, until: Date.now() + CAPABILITIES_TTL_MS });
+      return list;
+    } catch {
+      return null;
+    }
+  }
+
   private client(accountSid: string): TwilioClient {
     let client = this.clients.get(accountSid);
     if (!client) {

@@ -1,0 +1,84 @@
+import type { Sql } from './sql.ts';
+import type { ApiTokenView, Role, Session, User, UserStore } from '../../ports/user-store.ts';
+
+interface UserRow { id: number; email: string; name: string; role: Role; password_hash: string }
+interface TokenRow { id: number; name: string; created_at: Date; last_used_at: Date | null; revoked_at: Date | null }
+
+const user = (r: UserRow): User => ({ id: r.id, email: r.email, name: r.name, role: r.role });
+const token = (r: TokenRow): ApiTokenView => ({ id: r.id, name: r.name, createdAt: r.created_at, lastUsedAt: r.last_used_at, revokedAt: r.revoked_at });
+
+export class SqlUserStore implements UserStore {
+  constructor(private readonly sql: Sql) {}
+
+  async count(): Promise<number> {
+    const [r] = await this.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM users');
+    return r!.n;
+  }
+
+  async create(u: { email: string; name: string; role: Role; passwordHash: string }): Promise<User> {
+    const [r] = await this.sql.query<UserRow>(
+      'INSERT INTO users (email, name, role, password_hash) VALUES (lower($1), $2, $3, $4) RETURNING id, email, name, role, password_hash',
+      [u.email, u.name, u.role, u.passwordHash],
+    );
+    return user(r!);
+  }
+
+  async list(): Promise<User[]> {
+    return (await this.sql.query<UserRow>('SELECT id, email, name, role, password_hash FROM users ORDER BY id')).map(user);
+  }
+
+  async remove(id: number): Promise<boolean> {
+    return (await this.sql.query('DELETE FROM users WHERE id = $1 RETURNING id', [id])).length > 0;
+  }
+
+  async byEmail(email: string): Promise<(User & { passwordHash: string }) | null> {
+    const [r] = await this.sql.query<UserRow>('SELECT id, email, name, role, password_hash FROM users WHERE email = lower($1)', [email]);
+    return r ? { ...user(r), passwordHash: r.password_hash } : null;
+  }
+
+  async createSession(userId: number, tokenHash: string, csrfToken: string, expiresAt: Date): Promise<void> {
+    await this.sql.query('INSERT INTO sessions (token_hash, user_id, csrf_token, expires_at) VALUES ($1, $2, $3, $4)', [tokenHash, userId, csrfToken, expiresAt]);
+  }
+
+  async session(tokenHash: string, renewTo: Date): Promise<Session | null> {
+    const [r] = await this.sql.query<UserRow & { csrf_token: string; expires_at: Date }>(
+      `UPDATE sessions s SET expires_at = GREATEST(s.expires_at, $2)
+         FROM users u WHERE s.token_hash = $1 AND s.expires_at > now() AND u.id = s.user_id
+       RETURNING u.id, u.email, u.name, u.role, u.password_hash, s.csrf_token, s.expires_at`,
+      [tokenHash, renewTo],
+    );
+    return r ? { user: user(r), csrfToken: r.csrf_token, expiresAt: r.expires_at } : null;
+  }
+
+  async endSession(tokenHash: string): Promise<void> {
+    await this.sql.query('DELETE FROM sessions WHERE token_hash = $1 OR expires_at < now()', [tokenHash]);
+  }
+
+  async createToken(name: string, tokenHash: string, createdBy: number | null): Promise<ApiTokenView> {
+    const [r] = await this.sql.query<TokenRow>(
+      'INSERT INTO api_tokens (name, token_hash, created_by) VALUES ($1, $2, $3) RETURNING id, name, created_at, last_used_at, revoked_at',
+      [name, tokenHash, createdBy],
+    );
+    return token(r!);
+  }
+
+  async listTokens(): Promise<ApiTokenView[]> {
+    return (await this.sql.query<TokenRow>('SELECT id, name, created_at, last_used_at, revoked_at FROM api_tokens ORDER BY id')).map(token);
+  }
+
+  async revokeToken(id: number): Promise<boolean> {
+    return (await this.sql.query('UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1 RETURNING id', [id])).length > 0;
+  }
+
+  async useToken(tokenHash: string): Promise<boolean> {
+    const [r] = await this.sql.query<{ id: number; stale: boolean }>(
+      `SELECT id, (last_used_at IS NULL OR last_used_at < now() - interval '1 minute') AS stale
+         FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL`,
+      [tokenHash],
+    );
+    if (!r) return false;
+    // last_used_at to the minute: a busy integration does not write on every request.
+    if (r.stale) await this.sql.query('UPDATE api_tokens SET last_used_at = now() WHERE id = $1', [r.id]);
+    return true;
+  }
+}
