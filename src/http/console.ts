@@ -43,9 +43,11 @@ export async function consoleApi(app: FastifyInstance, opts: ConsoleOptions): Pr
     const number = q.data.number ? toE164(q.data.number) : undefined;
     if (q.data.number && !number) throw invalid('invalid_phone', `number "${q.data.number}" is not a phone number; use E.164, e.g. +14155550199.`);
     const text = q.data.q?.trim();
-    const asPhone = text ? toE164(text) : null;
+    // A phone number however it is written ("(415) 555-0111", "+1 415…"): its digits, found inside the E.164.
+    const digits = text && /^[\d\s()+.-]+$/.test(text) ? text.replace(/\D/g, '') : '';
     const conversations = await opts.conversations.list({
-      helpdesk: opts.helpdesk, userId: userId(request), status: q.data.status, number: number ?? undefined, q: asPhone ?? (text || undefined),
+      helpdesk: opts.helpdesk, userId: userId(request), status: q.data.status, number: number ?? undefined,
+      q: digits.length >= 3 ? digits : text || undefined,
     });
     return { conversations };
   });
