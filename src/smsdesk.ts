@@ -141,8 +141,8 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
       ...opts.worker,
     },
     async (job) => {
-      await route.run(job.payload.messageId, job.attempts);
-      consoleEvents.publish({ event: 'message', data: { id: job.payload.messageId, direction: 'inbound' } });
+      const ticketId = await route.run(job.payload.messageId, job.attempts);
+      if (ticketId !== null) consoleEvents.publish({ event: 'message', data: { id: job.payload.messageId, ticketId, direction: 'inbound' } });
     },
     logger,
   );
@@ -165,7 +165,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
   );
   const applyStatus = new ApplyStatus(outbound, {
     noteQueued: () => notes.wake(),
-    changed: (sid, status) => consoleEvents.publish({ event: 'message', data: { sid, status, direction: 'outbound' } }),
+    changed: (sid, status, ticketId) => consoleEvents.publish({ event: 'message', data: { sid, status, ticketId, direction: 'outbound' } }),
   });
   const deliver = new DeliverMessage(outbound, messaging, helpdesk, () => `${publicUrl}/webhooks/twilio/status`, pacing, applyStatus, optOuts);
   const sender = new Worker<{ messageId: number }>(
@@ -182,7 +182,8 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     },
     async (job) => {
       await deliver.run(job.payload.messageId);
-      consoleEvents.publish({ event: 'message', data: { id: job.payload.messageId, direction: 'outbound' } });
+      const sent = await outbound.loadForSending(job.payload.messageId);
+      consoleEvents.publish({ event: 'message', data: { id: job.payload.messageId, ticketId: sent?.ticketId ?? null, direction: 'outbound', status: sent?.status } });
     },
     logger,
   );
@@ -193,9 +194,9 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     capabilities: (accountSid, number) => messaging.capabilities(accountSid, number),
     mediaProbe: new HttpMediaProbe(),
     templates,
-    onQueued: () => {
+    onQueued: (ticketId) => {
       sender.wake();
-      consoleEvents.publish({ event: 'message', data: { direction: 'outbound', status: 'queued' } });
+      consoleEvents.publish({ event: 'message', data: { direction: 'outbound', status: 'queued', ticketId } });
     },
   });
 

@@ -12,7 +12,7 @@ import { DELIVERY_NOTE_QUEUE } from './note-delivery-problem.ts';
 export class ApplyStatus {
   constructor(
     private readonly outbound: OutboundStore,
-    private readonly hooks: { noteQueued?: () => void; changed?: (sid: string, status: Status) => void } = {},
+    private readonly hooks: { noteQueued?: () => void; changed?: (sid: string, status: Status, ticketId: number | null) => void } = {},
   ) {}
 
   async apply(callback: { sid: string; status: Status; errorCode: number | null; at: Date }): Promise<void> {
@@ -26,6 +26,6 @@ export class ApplyStatus {
       return { queue: DELIVERY_NOTE_QUEUE, key: `message:${r.id}`, payload: { messageId: r.id } };
     });
     if (queued) this.hooks.noteQueued?.();
-    if (result && result.before !== result.status) this.hooks.changed?.(callback.sid, result.status);
+    if (result && result.before !== result.status) this.hooks.changed?.(callback.sid, result.status, result.ticketId);
   }
 }

@@ -31,10 +31,10 @@ export class RouteInbound {
     private readonly optOuts: OptOutStore,
   ) {}
 
-  /** `attempt`: the job's attempt number (1 for the first run). */
-  async run(messageId: number, attempt = 1): Promise<void> {
+  /** `attempt`: the job's attempt number (1 for the first run). Returns the ticket the text is on (null: nothing to do). */
+  async run(messageId: number, attempt = 1): Promise<number | null> {
     const msg = await this.store.loadForRouting(messageId, this.helpdesk.name);
-    if (!msg || msg.routedAt) return;
+    if (!msg || msg.routedAt) return null;
     const contactId = msg.knownContactId ?? (await this.contactFor(msg.contactKey)).id;
     let decision = msg.pendingDecision;
     if (!decision) {
@@ -68,6 +68,7 @@ export class RouteInbound {
       messageId: msg.id, helpdesk: this.helpdesk.name, contactKey: msg.contactKey, twilioNumber: msg.to,
       activityAt: msg.createdAt, routing,
     });
+    return ticketId;
   }
 
   /** The helpdesk write the decision calls for; keyed by the message SID, so a replay writes nothing twice. */

@@ -38,7 +38,7 @@ export interface SendOptions {
   /** Sizes of outbound media, asked of their servers before the message is accepted. */
   mediaProbe: MediaProbe;
   templates: TemplateStore;
-  onQueued: () => void;
+  onQueued: (ticketId: number | null) => void;
 }
 
 /**
@@ -176,7 +176,7 @@ export class SendMessage {
       SEND_QUEUE,
       `${m.from}>${m.to}`,
     );
-    this.options.onQueued();
+    this.options.onQueued(m.ticketId);
     return id;
   }
 

@@ -148,7 +148,7 @@ describe('console API', () => {
     const reader = res.body!.getReader();
     let seen = '';
     const read = (async () => {
-      while (!seen.includes('"direction":"inbound","status":"received"') || !/"id":\d+,"direction":"inbound"/.test(seen)) {
+      while (!seen.includes('"direction":"inbound","status":"received"') || !/"id":\d+,"ticketId":\d+,"direction":"inbound"/.test(seen)) {
         const { value, done } = await reader.read();
         if (done) break;
         seen += Buffer.from(value).toString('utf8');

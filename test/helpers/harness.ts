@@ -64,7 +64,7 @@ export async function startHarness(backend: Backend, opts: HarnessOptions = {}):
       logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
       media: { backoffMs: 5 },
       closeGraceMs: 1000,
-      sandbox: opts.sandbox ? { emulatorUrl: emulator.apiBaseUrl, accountSid: ACCOUNT.sid, apiTokens: () => [API_TOKEN] } : undefined,
+      sandbox: opts.sandbox ? { emulatorUrl: emulator.apiBaseUrl, accountSid: ACCOUNT.sid } : undefined,
       worker: { pollMs: 50, retryBaseMs: 50, retryMaxMs: 500 },
       ...opts.smsdesk,
     });
