@@ -98,6 +98,11 @@ export async function admin(app: FastifyInstance, opts: AdminOptions): Promise<v
     const userId = parse(id, request.params.id, 'id');
     const p = request.principal;
     if (p?.kind === 'session' && p.user.id === userId) throw conflict('cannot_delete_self', 'You cannot delete yourself; ask another admin.');
+    const all = await opts.users.list();
+    const target = all.find((u) => u.id === userId);
+    if (target?.role === 'admin' && all.filter((u) => u.role === 'admin').length === 1) {
+      throw conflict('last_admin', 'This is the last admin: make another user an admin first.');
+    }
     if (!(await opts.users.remove(userId))) throw notFound('user_not_found', `No user ${userId}.`);
     return reply.code(204).send();
   });

@@ -1,0 +1,55 @@
+import { useEffect, useState } from 'preact/hooks';
+
+/** The console's screens, addressed by the URL fragment (`#/inbox`, `#/tickets/42`, …). */
+export type Route =
+  | { name: 'inbox' }
+  | { name: 'thread'; ticketId: number }
+  | { name: 'log' }
+  | { name: 'settings' }
+  | { name: 'sandbox' }
+  | { name: 'notFound'; path: string };
+
+export function parseHash(hash: string): Route {
+  const path = (hash.replace(/^#/, '').split('?')[0] ?? '').replace(/\/+$/, '') || '/inbox';
+  if (path === '/inbox' || path === '/') return { name: 'inbox' };
+  const ticket = /^\/tickets\/(\d{1,9})$/.exec(path);
+  if (ticket) return { name: 'thread', ticketId: Number(ticket[1]) };
+  if (path === '/log') return { name: 'log' };
+  if (path === '/settings') return { name: 'settings' };
+  if (path === '/sandbox') return { name: 'sandbox' };
+  return { name: 'notFound', path };
+}
+
+export function href(route: Route): string {
+  switch (route.name) {
+    case 'inbox':
+      return '#/inbox';
+    case 'thread':
+      return `#/tickets/${route.ticketId}`;
+    case 'log':
+      return '#/log';
+    case 'settings':
+      return '#/settings';
+    case 'sandbox':
+      return '#/sandbox';
+    case 'notFound':
+      return `#${route.path}`;
+  }
+}
+
+export function navigate(to: string): void {
+  if (window.location.hash === to) return;
+  window.location.hash = to;
+}
+
+/** The current route; re-renders on every hash change. */
+export function useRoute(): Route {
+  const [route, setRoute] = useState<Route>(() => parseHash(window.location.hash));
+  useEffect(() => {
+    const update = () => setRoute(parseHash(window.location.hash));
+    window.addEventListener('hashchange', update);
+    update();
+    return () => window.removeEventListener('hashchange', update);
+  }, []);
+  return route;
+}

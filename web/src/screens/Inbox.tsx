@@ -1,0 +1,166 @@
+import { useEffect, useState } from 'preact/hooks';
+import { get, markRead, withQuery } from '../api.ts';
+import { LoadError, Loading, TicketStatusBadge, Time } from '../components/common.tsx';
+import { nameIsPhone, plural } from '../format.ts';
+import { useDebounced, useResource, useThrottled, useTitle } from '../hooks.ts';
+import { useLiveEvents } from '../live.tsx';
+import { knownNumbers, useSession } from '../session.tsx';
+import { TICKET_STATUSES, type Conversation } from '../types.ts';
+
+interface Filters {
+  status: string;
+  number: string;
+  q: string;
+}
+
+// Kept while the page is open, so coming back from a thread shows the same filters.
+let remembered: Filters = { status: '', number: '', q: '' };
+const seenNumbers = new Set<string>();
+
+/** Conversations, most recent activity first, filtered by status, Twilio number and a search; live. */
+export function Inbox() {
+  useTitle('Inbox');
+  const { settings } = useSession();
+  const [status, setStatus] = useState(remembered.status);
+  const [number, setNumber] = useState(remembered.number);
+  const [q, setQ] = useState(remembered.q);
+  const query = useDebounced(q.trim(), 300);
+
+  useEffect(() => {
+    remembered = { status, number, q };
+  }, [status, number, q]);
+
+  const list = useResource(
+    () =>
+      get<{ conversations: Conversation[] }>(withQuery('/api/v1/conversations', { status, number, q: query })).then((r) => {
+        for (const c of r.conversations) if (c.twilioNumber) seenNumbers.add(c.twilioNumber);
+        return r.conversations;
+      }),
+    [status, number, query],
+    true,
+  );
+
+  const refresh = useThrottled(list.reload, 500);
+  useLiveEvents((event) => {
+    if (event.type === 'message' || event.type === 'ticket') refresh();
+  });
+
+  const configured = knownNumbers(settings).map((n) => n.number);
+  const numberOptions = configured.length > 0 ? configured : Array.from(seenNumbers).sort();
+  if (number && !numberOptions.includes(number)) numberOptions.push(number);
+
+  const conversations = list.data;
+  const filtered = Boolean(status || number || query);
+
+  return (
+    <section class="inbox">
+      <div class="screen-head">
+        <h1 tabIndex={-1}>Inbox</h1>
+        {list.loading && conversations ? (
+          <span class="hint">
+            Updating…
+          </span>
+        ) : null}
+      </div>
+      <form class="filters" role="search" aria-label="Filter conversations" onSubmit={(e) => e.preventDefault()}>
+        <div class="field">
+          <label for="inbox-status">Status</label>
+          <select id="inbox-status" value={status} onChange={(e) => setStatus(e.currentTarget.value)} data-testid="inbox-status">
+            <option value="">All</option>
+            {TICKET_STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {s[0]!.toUpperCase() + s.slice(1)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for="inbox-number">Twilio number</label>
+          <select id="inbox-number" value={number} onChange={(e) => setNumber(e.currentTarget.value)} data-testid="inbox-number">
+            <option value="">All numbers</option>
+            {numberOptions.map((n) => (
+              <option key={n} value={n}>
+                {n}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field field-grow">
+          <label for="inbox-search">Search</label>
+          <input
+            id="inbox-search"
+            type="search"
+            placeholder="Phone number or text"
+            value={q}
+            onInput={(e) => setQ(e.currentTarget.value)}
+            data-testid="inbox-search"
+            autoComplete="off"
+          />
+        </div>
+      </form>
+
+      {list.error ? <LoadError error={list.error} retry={list.reload} what="the conversations" /> : null}
+      {!conversations && list.loading ? <Loading what="conversations" /> : null}
+      {conversations ? (
+        <>
+          <p class="hint" aria-live="polite">
+            {conversations.length === 0
+              ? filtered
+                ? 'No conversations match these filters.'
+                : 'No conversations yet. When a customer texts one of your numbers, it appears here.'
+              : `${plural(conversations.length, 'conversation')}${conversations.length >= 100 ? ' (the 100 most recent)' : ''}`}
+          </p>
+          <ul class="inbox-list" data-testid="inbox-list">
+            {conversations.map((c) => (
+              <InboxRow
+                key={c.ticketId}
+                conversation={c}
+                onOpen={() => {
+                  markRead(c.ticketId);
+                  list.setData((all) => all?.map((x) => (x.ticketId === c.ticketId ? { ...x, unread: false } : x)));
+                }}
+              />
+            ))}
+          </ul>
+        </>
+      ) : null}
+    </section>
+  );
+}
+
+function InboxRow({ conversation: c, onOpen }: { conversation: Conversation; onOpen: () => void }) {
+  const name = c.contact.name || c.contact.phone;
+  const last = c.lastMessage;
+  const preview = last ? last.body || '(picture or attachment)' : '';
+  return (
+    <li class={`inbox-row${c.unread ? ' unread' : ''}`} data-testid="inbox-row" data-ticket-id={c.ticketId} data-unread={c.unread ? 'true' : 'false'}>
+      <a class="inbox-link" href={`#/tickets/${c.ticketId}`} onClick={onOpen}>
+        <span class="row-top">
+          <span class="row-contact">
+            {c.unread ? <span class="unread-dot" role="img" aria-label="unread" title="unread" /> : null}
+            <span class="contact-name">{name}</span>
+            {!nameIsPhone(c.contact.name, c.contact.phone) ? <span class="contact-phone">{c.contact.phone}</span> : null}
+          </span>
+          <span class="row-time">
+            <Time value={c.lastActivityAt || last?.createdAt} />
+          </span>
+        </span>
+        <span class="row-subject">
+          <span class="visually-hidden">Subject: </span>
+          {c.subject || '(no subject)'}
+        </span>
+        {last ? (
+          <span class="row-preview">
+            {last.direction === 'outbound' ? <span class="preview-who">You: </span> : <span class="visually-hidden">Customer: </span>}
+            {preview}
+          </span>
+        ) : null}
+        <span class="row-meta">
+          <TicketStatusBadge status={c.status} />
+          {c.twilioNumber ? <span class="row-number">to {c.twilioNumber}</span> : null}
+          <span class="visually-hidden">Ticket #{c.ticketId}</span>
+        </span>
+      </a>
+    </li>
+  );
+}

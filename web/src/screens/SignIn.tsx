@@ -1,0 +1,124 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError, errorMessage, post } from '../api.ts';
+import { useTitle } from '../hooks.ts';
+import type { Session } from '../types.ts';
+
+/** Email and password; `POST /auth/login`. Errors stay on the form (wrong credentials, too many attempts). */
+export function SignIn({ notice, onSignedIn }: { notice?: string; onSignedIn: (session: Session) => void }) {
+  useTitle('Sign in');
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [waitUntil, setWaitUntil] = useState<number | null>(null);
+  const [now, setNow] = useState(Date.now());
+  const emailRef = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    emailRef.current?.focus();
+  }, []);
+
+  // Counts down a 429's Retry-After so the user knows when to try again.
+  useEffect(() => {
+    if (waitUntil === null) return;
+    const timer = setInterval(() => {
+      setNow(Date.now());
+      if (Date.now() >= waitUntil) setWaitUntil(null);
+    }, 1000);
+    return () => clearInterval(timer);
+  }, [waitUntil]);
+
+  const secondsLeft = waitUntil === null ? 0 : Math.max(0, Math.ceil((waitUntil - now) / 1000));
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    if (busy) return;
+    if (!email.trim() || !password) {
+      setError('Enter your email and password.');
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      const session = await post<Session>('/auth/login', { email: email.trim(), password }, { quiet401: true });
+      onSignedIn(session);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) {
+        setError(err.code === 'invalid_credentials' || !err.message ? 'Wrong email or password.' : err.message);
+      } else if (err instanceof ApiError && err.status === 429) {
+        const seconds = err.retryAfter;
+        if (seconds !== null) {
+          setWaitUntil(Date.now() + seconds * 1000);
+          setNow(Date.now());
+        }
+        setError(`${err.message}${seconds !== null ? ` Try again in ${formatWait(seconds)}.` : ''}`);
+      } else {
+        setError(errorMessage(err));
+      }
+      setBusy(false);
+    }
+  };
+
+  return (
+    <main id="main" class="page page-narrow signin">
+      <h1 tabIndex={-1}>Sign in to smsdesk</h1>
+      {notice ? (
+        <p class="notice" role="status">
+          {notice}
+        </p>
+      ) : null}
+      <form class="card form" onSubmit={submit} data-testid="signin-form" noValidate>
+        <div class="field">
+          <label for="signin-email">Email</label>
+          <input
+            ref={emailRef}
+            id="signin-email"
+            name="email"
+            type="email"
+            autoComplete="username"
+            required
+            value={email}
+            onInput={(e) => setEmail(e.currentTarget.value)}
+            aria-invalid={error ? true : undefined}
+            aria-describedby={error ? 'signin-error' : undefined}
+          />
+        </div>
+        <div class="field">
+          <label for="signin-password">Password</label>
+          <input
+            id="signin-password"
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onInput={(e) => setPassword(e.currentTarget.value)}
+            aria-invalid={error ? true : undefined}
+            aria-describedby={error ? 'signin-error' : undefined}
+          />
+        </div>
+        {error ? (
+          <p id="signin-error" class="field-error" role="alert" data-testid="signin-error">
+            {error}
+          </p>
+        ) : null}
+        {secondsLeft > 0 ? <p class="hint countdown">You can try again in {secondsLeft} s.</p> : null}
+        <div class="actions">
+          <button type="submit" disabled={busy || secondsLeft > 0}>
+            {busy ? 'Signing in…' : 'Sign in'}
+          </button>
+        </div>
+      </form>
+      <p class="hint">
+        No account yet? An admin adds users in Settings; the first admin is made with{' '}
+        <code>npx smsdesk user add --admin</code>.
+      </p>
+    </main>
+  );
+}
+
+function formatWait(seconds: number): string {
+  if (seconds < 90) return `${seconds} second${seconds === 1 ? '' : 's'}`;
+  const minutes = Math.ceil(seconds / 60);
+  return `${minutes} minutes`;
+}

@@ -1,0 +1,174 @@
+/** The JSON shapes of docs/console.md (and the REST API's Ticket and Message), as the console reads them. */
+
+export type Role = 'admin' | 'agent';
+
+export interface User {
+  id: number | string;
+  email: string;
+  name: string;
+  role: Role;
+}
+
+export interface Session {
+  user: User;
+  csrfToken: string;
+}
+
+export type TicketStatus = 'open' | 'pending' | 'resolved' | 'closed';
+export const TICKET_STATUSES: readonly TicketStatus[] = ['open', 'pending', 'resolved', 'closed'];
+
+export type Direction = 'inbound' | 'outbound';
+
+export interface Conversation {
+  ticketId: number;
+  subject: string;
+  status: TicketStatus;
+  contact: { name: string; phone: string };
+  twilioNumber: string | null;
+  lastMessage: { id: number; direction: Direction; body: string; status: string; createdAt: string } | null;
+  unread: boolean;
+  lastActivityAt: string;
+}
+
+export interface Attachment {
+  id: number;
+  filename: string;
+  contentType: string;
+  size: number;
+  url: string;
+}
+
+export interface Note {
+  id: number;
+  bodyHtml: string;
+  incoming: boolean;
+  private: boolean;
+  createdAt: string;
+  attachments: Attachment[];
+}
+
+export interface Ticket {
+  id: number;
+  subject: string;
+  status: TicketStatus;
+  requester: { id: number; name: string; phone: string };
+  twilioNumber: string | null;
+  descriptionHtml: string;
+  notes: Note[];
+  attachments: Attachment[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface StatusChange {
+  status: string;
+  at: string;
+  errorCode: number | null;
+}
+
+export interface ErrorExplanation {
+  title: string;
+  explanation: string;
+  fix: string;
+  moreInfo: string | null;
+}
+
+export interface Media {
+  id: number | null;
+  contentType: string | null;
+  size: number | null;
+  url: string | null;
+  state?: string;
+  error?: string | null;
+}
+
+export interface Routing {
+  action?: string;
+  rule?: string;
+  reason?: string;
+  ticketId?: number;
+  reopen?: boolean;
+  followUpOf?: number;
+  keyword?: string;
+  decidedAt?: string;
+}
+
+export interface Message {
+  id: number;
+  sid: string | null;
+  direction: Direction;
+  from: string;
+  to: string;
+  body: string;
+  status: string;
+  statusHistory: StatusChange[];
+  encoding?: string;
+  segments?: number;
+  errorCode: number | null;
+  errorMessage: string | null;
+  errorExplanation: ErrorExplanation | null;
+  ticketId: number | null;
+  routing: Routing | null;
+  media: Media[];
+  createdAt: string;
+}
+
+export interface Template {
+  id: number;
+  name: string;
+  body: string;
+  placeholders?: string[];
+  createdAt?: string;
+  updatedAt?: string;
+}
+
+export interface OptOut {
+  sender: string;
+  keyword: string;
+  at: string;
+}
+
+export interface TwilioNumber {
+  number: string;
+  accountSid: string;
+  mms: boolean | null;
+  sms: boolean | null;
+  ratePerSecond: number | null;
+}
+
+export interface Settings {
+  threading: { windowMinutes: number; ticketIdPattern: string };
+  helpdesk: { kind: string; url: string | null; smsTag: string; webhookSecretSet: boolean };
+  twilio: { sandbox: boolean; numbers: TwilioNumber[] };
+}
+
+export interface ApiToken {
+  id: number | string;
+  name: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface HandsetMessage {
+  sid: string;
+  direction: 'sent' | 'received';
+  from: string;
+  to: string;
+  body: string;
+  mediaUrls?: string[];
+  status: string;
+  errorCode: number | null;
+  at: string | null;
+}
+
+export interface LiveMessageEvent {
+  id: number;
+  ticketId: number | null;
+  direction: Direction;
+  status: string;
+  from: string;
+  to: string;
+}
+
+export type LiveEvent = { type: 'message'; data: LiveMessageEvent } | { type: 'ticket'; data: { id: number } };
