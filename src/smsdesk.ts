@@ -38,7 +38,7 @@ import { HelpdeskEvents, HELPDESK_EVENT_QUEUE } from './app/helpdesk-events.ts';
 import { NoteDeliveryProblem, DELIVERY_NOTE_QUEUE } from './app/note-delivery-problem.ts';
 import { AttachmentLinks } from './http/attachments.ts';
 import { SqlUserStore } from './adapters/db/user-store.ts';
-import { ThreadingSettingsStore } from './adapters/db/settings-store.ts';
+import { NumberGroupsStore, ThreadingSettingsStore } from './adapters/db/settings-store.ts';
 import { ConsoleEvents } from './app/console-events.ts';
 import { ConversationQueries } from './adapters/db/conversation-queries.ts';
 
@@ -126,6 +126,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
   });
   const optOuts = new SqlOptOutStore(sql);
   const threading = new ThreadingSettingsStore(sql, config.threading);
+  const numberGroups = new NumberGroupsStore(sql);
   const route = new RouteInbound(store, helpdesk, fetchMedia, () => threading.current(), clock, optOuts);
   const worker = new Worker<{ messageId: number }>(
     queue,
@@ -236,11 +237,12 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     attachmentLinks: links,
     sessions: { users, secureCookies: () => publicUrl.startsWith('https://') },
     console: {
-      helpdesk: helpdesk.name, conversations: new ConversationQueries(sql), events: consoleEvents, optOuts, store, blobs, links,
+      helpdesk: helpdesk.name, conversations: new ConversationQueries(sql), events: consoleEvents, optOuts, store, blobs, links, groups: numberGroups,
     },
     admin: {
       users,
       threading,
+      groups: numberGroups,
       helpdesk: {
         kind: config.helpdesk.kind,
         url: config.helpdesk.freshdesk?.url ?? config.helpdesk.freshservice?.url ?? config.helpdesk.zendesk?.url ?? null,

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { UserStore } from '../ports/user-store.ts';
 import type { NumberCapabilities } from '../ports/messaging.ts';
-import type { ThreadingSettingsStore } from '../adapters/db/settings-store.ts';
+import type { NumberGroupsStore, ThreadingSettingsStore } from '../adapters/db/settings-store.ts';
+import { toE164 } from '../domain/phone.ts';
 import { compileTicketIdPattern } from '../domain/threading.ts';
 import { hashPassword, passwordProblem } from '../domain/passwords.ts';
 import { conflict, invalid, notFound } from '../domain/errors.ts';
@@ -12,6 +13,7 @@ export interface AdminOptions {
   auth: AuthOptions;
   users: UserStore;
   threading: ThreadingSettingsStore;
+  groups: NumberGroupsStore;
   /** What the settings page shows of the helpdesk and Twilio (read-only there). */
   helpdesk: { kind: string; url: string | null; smsTag: string; webhookSecretSet: boolean };
   twilio: {
@@ -42,6 +44,7 @@ export async function admin(app: FastifyInstance, opts: AdminOptions): Promise<v
 
   const settingsJson = async () => {
     const t = await opts.threading.current();
+    const groups = await opts.groups.all();
     const numbers: { number: string; accountSid: string | null; sms: boolean | null; mms: boolean | null; ratePerSecond: number }[] = [];
     for (const account of opts.twilio.accounts()) {
       for (const n of (await opts.twilio.listNumbers(account.sid)) ?? []) {
@@ -54,7 +57,8 @@ export async function admin(app: FastifyInstance, opts: AdminOptions): Promise<v
     return {
       threading: { windowMinutes: t.windowMinutes, ticketIdPattern: t.ticketIdPattern?.source ?? '' },
       helpdesk: opts.helpdesk,
-      twilio: { sandbox: opts.twilio.sandbox, numbers },
+      twilio: { sandbox: opts.twilio.sandbox, numbers: numbers.map((n) => ({ ...n, group: groups[n.number] ?? null })) },
+      groups: [...new Set(Object.values(groups))].sort(),
     };
   };
 
@@ -63,7 +67,20 @@ export async function admin(app: FastifyInstance, opts: AdminOptions): Promise<v
 
   app.patch('/api/v1/settings', async (request) => {
     requireAdmin(request);
-    const body = parse(z.object({ threading: threadingChange }).strict(), request.body, 'body');
+    const body = parse(z.object({
+      threading: threadingChange.optional(),
+      numberGroups: z.record(z.string(), z.string().trim().max(50)).optional(),
+    }).strict(), request.body, 'body');
+    if (body.numberGroups) {
+      const groups: Record<string, string> = {};
+      for (const [raw, group] of Object.entries(body.numberGroups)) {
+        const number = toE164(raw) ?? (/^\d{5,6}$/.test(raw) ? raw : null);
+        if (!number) throw invalid('invalid_phone', `numberGroups: "${raw}" is not a phone number or short code; use E.164, e.g. +14155550199.`);
+        groups[number] = group;
+      }
+      await opts.groups.set(groups);
+    }
+    if (!body.threading) return settingsJson();
     if (body.threading.ticketIdPattern !== undefined) {
       try {
         compileTicketIdPattern(body.threading.ticketIdPattern);

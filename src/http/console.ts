@@ -11,6 +11,7 @@ import { toE164 } from '../domain/phone.ts';
 import { TICKET_STATUSES } from '../ports/helpdesk.ts';
 import { authenticate, type AuthOptions } from './auth.ts';
 import type { AttachmentLinks } from './attachments.ts';
+import type { NumberGroupsStore } from '../adapters/db/settings-store.ts';
 
 export interface ConsoleOptions {
   auth: AuthOptions;
@@ -21,6 +22,7 @@ export interface ConsoleOptions {
   store: MessageStore;
   blobs: BlobStore;
   links: AttachmentLinks;
+  groups: NumberGroupsStore;
 }
 
 /** An MMS carries 5 MB in all (Twilio's limit); one upload is one file of it. */
@@ -37,7 +39,7 @@ export async function consoleApi(app: FastifyInstance, opts: ConsoleOptions): Pr
 
   app.get('/api/v1/conversations', async (request) => {
     const q = z.object({
-      status: z.enum(TICKET_STATUSES).optional(), number: z.string().optional(), q: z.string().max(200).optional(),
+      status: z.enum(TICKET_STATUSES).optional(), number: z.string().optional(), q: z.string().max(200).optional(), group: z.string().max(50).optional(),
     }).safeParse(request.query);
     if (!q.success) throw invalid('invalid_request', `query: ${q.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
     const number = q.data.number ? toE164(q.data.number) : undefined;
@@ -45,11 +47,13 @@ export async function consoleApi(app: FastifyInstance, opts: ConsoleOptions): Pr
     const text = q.data.q?.trim();
     // A phone number however it is written ("(415) 555-0111", "+1 415…"): its digits, found inside the E.164.
     const digits = text && /^[\d\s()+.-]+$/.test(text) ? text.replace(/\D/g, '') : '';
+    const groups = await opts.groups.all();
+    const inGroup = q.data.group ? Object.keys(groups).filter((n) => groups[n] === q.data.group) : undefined;
     const conversations = await opts.conversations.list({
-      helpdesk: opts.helpdesk, userId: userId(request), status: q.data.status, number: number ?? undefined,
+      helpdesk: opts.helpdesk, userId: userId(request), status: q.data.status, number: number ?? undefined, numbers: inGroup,
       q: digits.length >= 3 ? digits : text || undefined,
     });
-    return { conversations };
+    return { conversations: conversations.map((c) => ({ ...c, group: groups[c.twilioNumber] ?? null })) };
   });
 
   app.post<{ Params: { id: string } }>('/api/v1/conversations/:id/read', async (request, reply) => {

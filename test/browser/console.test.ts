@@ -36,7 +36,9 @@ describe.skipIf(!CHROMIUM)('agent console in chromium', () => {
   });
 
   const shot = async (name: string) => {
-    if (SHOTS) await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+    if (!SHOTS) return;
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: join(SHOTS, `${name}.png`) });
   };
   const openThreadOf = async (text: string) => {
     await page.goto(`${h.smsdesk.url}/#/inbox`);
@@ -59,8 +61,11 @@ describe.skipIf(!CHROMIUM)('agent console in chromium', () => {
 
   it('shows a text as it arrives, without a reload', async () => {
     await page.getByTestId('live-indicator').and(page.locator('[data-status="live"]')).waitFor();
+    await h.text('+14155550133', OTHER_NUMBER, 'Can I change the delivery address on my order?');
+    await h.text('+14155550144', NUMBER, 'Thanks, the replacement arrived!');
     await h.text(CUSTOMER, NUMBER, 'My order #1001 is late');
     await page.getByTestId('inbox-row').filter({ hasText: 'My order #1001 is late' }).waitFor({ timeout: 10_000 });
+    await expect.poll(() => page.getByTestId('inbox-row').count()).toBe(3);
     await shot('inbox');
   });
 

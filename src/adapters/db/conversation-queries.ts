@@ -24,7 +24,8 @@ interface Row {
 export class ConversationQueries {
   constructor(private readonly sql: Sql) {}
 
-  async list(f: { helpdesk: string; userId: number | null; status?: string; number?: string; q?: string; limit?: number }): Promise<ConversationRow[]> {
+  /** `numbers`: only conversations on these Twilio numbers (a group's). */
+  async list(f: { helpdesk: string; userId: number | null; status?: string; number?: string; numbers?: string[]; q?: string; limit?: number }): Promise<ConversationRow[]> {
     const like = f.q ? `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
     const rows = await this.sql.query<Row>(
       `SELECT tl.ticket_id, tl.contact_key, tl.twilio_number, tl.last_activity_at,
@@ -44,9 +45,10 @@ export class ConversationQueries {
           AND ($4::text IS NULL OR tl.twilio_number = $4)
           AND ($5::text IS NULL OR tl.contact_key LIKE $5 OR ht.subject ILIKE $5
                OR EXISTS (SELECT 1 FROM messages s WHERE s.ticket_id = tl.ticket_id AND s.body ILIKE $5))
+          AND ($7::text[] IS NULL OR tl.twilio_number = ANY($7::text[]))
         ORDER BY tl.last_activity_at DESC, tl.ticket_id DESC
         LIMIT $6`,
-      [f.helpdesk, f.userId, f.status ?? null, f.number ?? null, like, f.limit ?? 100],
+      [f.helpdesk, f.userId, f.status ?? null, f.number ?? null, like, f.limit ?? 100, f.numbers ?? null],
     );
     return rows.map((r) => ({
       ticketId: r.ticket_id,

@@ -45,3 +45,31 @@ export class ThreadingSettingsStore {
     return this.current();
   }
 }
+
+/**
+ * Teams by Twilio number: an admin names the group each number belongs to ("Support", "Sales"), and the inbox
+ * filters conversations by it, whatever the helpdesk.
+ */
+export class NumberGroupsStore {
+  constructor(private readonly sql: Sql) {}
+
+  async all(): Promise<Record<string, string>> {
+    const [row] = await this.sql.query<{ value: Record<string, string> }>(`SELECT value FROM settings WHERE key = 'number_groups'`);
+    return row?.value ?? {};
+  }
+
+  /** Sets (or, with an empty name, clears) the groups of these numbers; others keep theirs. */
+  async set(groups: Record<string, string>): Promise<Record<string, string>> {
+    const next = { ...(await this.all()) };
+    for (const [number, group] of Object.entries(groups)) {
+      if (group) next[number] = group;
+      else delete next[number];
+    }
+    await this.sql.query(
+      `INSERT INTO settings (key, value) VALUES ('number_groups', $1::jsonb)
+       ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
+      [JSON.stringify(next)],
+    );
+    return next;
+  }
+}
