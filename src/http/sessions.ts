@@ -14,11 +14,12 @@ export interface SessionOptions {
 }
 
 const WINDOW_MS = 15 * 60_000;
-const MAX_FAILURES = 10;
+/** Per email: guessing one account's password. Per address: higher, as a proxy puts everyone behind one. */
+const MAX_FAILURES = { email: 10, ip: 100 };
 /** Verifying against this hash when the email is unknown keeps both answers equally slow. */
 const DUMMY_HASH = 'scrypt$131072$8$1$c21zZGVzay1kdW1teS1zYWx0$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 
-/** Failed sign-ins per email and per address, in a sliding window: the 11th in 15 minutes is refused. */
+/** Failed sign-ins per email and per address, in a sliding window: the 11th for one email in 15 minutes is refused. */
 class LoginThrottle {
   private readonly failures = new Map<string, number[]>();
 
@@ -28,7 +29,7 @@ class LoginThrottle {
     for (const key of keys) {
       const recent = (this.failures.get(key) ?? []).filter((t) => now - t < WINDOW_MS);
       this.failures.set(key, recent);
-      if (recent.length >= MAX_FAILURES) wait = Math.max(wait, Math.ceil((recent[0]! + WINDOW_MS - now) / 1000));
+      if (recent.length >= MAX_FAILURES[key.startsWith('ip:') ? 'ip' : 'email']) wait = Math.max(wait, Math.ceil((recent[0]! + WINDOW_MS - now) / 1000));
     }
     return wait;
   }
