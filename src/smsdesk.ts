@@ -39,6 +39,7 @@ import { NoteDeliveryProblem, DELIVERY_NOTE_QUEUE } from './app/note-delivery-pr
 import { AttachmentLinks } from './http/attachments.ts';
 import { SqlUserStore } from './adapters/db/user-store.ts';
 import { NumberGroupsStore, ThreadingSettingsStore } from './adapters/db/settings-store.ts';
+import { notifyRelay } from './adapters/db/console-relay.ts';
 import { ConsoleEvents } from './app/console-events.ts';
 import { ConversationQueries } from './adapters/db/conversation-queries.ts';
 
@@ -98,7 +99,9 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
   await migrate(sql);
 
   const queue = new JobQueue(sql, { ...DEFAULT_QUEUE_OPTIONS, ...opts.queue });
-  const consoleEvents = new ConsoleEvents();
+  // Several instances on one PostgreSQL: live events travel by NOTIFY, so every browser sees every instance's work.
+  const consoleEvents = new ConsoleEvents(await notifyRelay(sql));
+  const stopListening = await consoleEvents.start();
   // The embedded database is opened by one process only, so claims left by a previous run are stale now.
   if (sql.kind === 'pglite') await queue.releaseAllClaims();
 
@@ -298,6 +301,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
       await events?.stop();
       await sender.stop();
       await notes.stop();
+      stopListening();
       await blobs.close?.();
       if (ownsSql) await sql.close();
     },

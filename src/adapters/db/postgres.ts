@@ -5,6 +5,8 @@ type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
 
 class PostgresSql implements Sql {
   readonly kind = 'postgres' as const;
+  private readonly listeners = new Set<pg.PoolClient>();
+  private closing = false;
   constructor(
     private readonly pool: pg.Pool,
     private readonly client?: Queryable,
@@ -40,8 +42,37 @@ class PostgresSql implements Sql {
     }
   }
 
+  async listen(channel: string, onPayload: (payload: string) => void): Promise<() => void> {
+    let current: pg.PoolClient | null = null;
+    let stopped = false;
+    const connect = async (): Promise<void> => {
+      if (stopped || this.closing) return;
+      const client = await this.pool.connect();
+      current = client;
+      this.listeners.add(client);
+      client.on('notification', (m) => {
+        if (m.channel === channel && m.payload !== undefined) onPayload(m.payload);
+      });
+      client.on('error', () => {
+        this.listeners.delete(client);
+        client.release(true);
+        if (!this.closing && !stopped) setTimeout(() => void connect().catch(() => undefined), 1000).unref();
+      });
+      await client.query(`LISTEN "${channel.replace(/"/g, '""')}"`);
+    };
+    await connect().catch(classifyDatabaseError);
+    return () => {
+      stopped = true;
+      if (current && this.listeners.delete(current)) current.release(true);
+    };
+  }
+
   async close(): Promise<void> {
-    if (!this.client) await this.pool.end();
+    if (this.client) return;
+    this.closing = true;
+    for (const client of this.listeners) client.release(true);
+    this.listeners.clear();
+    await this.pool.end();
   }
 }
 

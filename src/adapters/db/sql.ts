@@ -12,6 +12,11 @@ export interface Sql {
   exec(text: string): Promise<void>;
   /** Runs `fn` in one transaction; rolled back when it throws. Nested calls reuse the outer transaction. */
   transaction<R>(fn: (tx: Sql) => Promise<R>): Promise<R>;
+  /**
+   * PostgreSQL only: calls `onPayload` for each NOTIFY on `channel`, from any instance, on a connection of its
+   * own (re-opened when it drops). Resolves to a function that stops listening (close() stops all).
+   */
+  listen?(channel: string, onPayload: (payload: string) => void): Promise<() => void>;
   close(): Promise<void>;
 }
 
