@@ -154,4 +154,70 @@ describe.skipIf(!CHROMIUM)('agent console in chromium', () => {
     await shot('inbox-narrow');
     await page.setViewportSize({ width: 1280, height: 800 });
   });
+
+  it('groups conversations by the team of their Twilio number', async () => {
+    await page.goto(`${h.smsdesk.url}/#/settings`);
+    const group = page.getByLabel(`Group for ${OTHER_NUMBER}`);
+    await expect.poll(() => group.getAttribute('data-number')).toBe(OTHER_NUMBER);
+    await group.fill('Sales');
+    await page.getByTestId('settings-save-groups').click();
+    await expect.poll(() => page.getByTestId('settings-groups-saved').textContent()).toBe('Saved');
+    const { body } = await h.api<{ twilio: { numbers: { number: string; group: string | null }[] }; groups: string[] }>('/api/v1/settings');
+    expect(body.groups).toEqual(['Sales']);
+    expect(body.twilio.numbers.find((n) => n.number === OTHER_NUMBER)?.group).toBe('Sales');
+    expect(body.twilio.numbers.find((n) => n.number === NUMBER)?.group ?? null).toBeNull();
+
+    await page.goto(`${h.smsdesk.url}/#/inbox`);
+    await page.getByTestId('inbox-group').selectOption('Sales');
+    const rows = page.getByTestId('inbox-row');
+    await expect.poll(() => rows.evaluateAll((all) => all.map((r) => r.getAttribute('data-twilio-number')))).toEqual([OTHER_NUMBER]);
+    await expect.poll(() => rows.filter({ hasText: 'Can I change the delivery address on my order?' }).count()).toBe(1);
+    expect(await rows.filter({ hasText: 'My order #1001 is late' }).count()).toBe(0);
+    await expect.poll(() => rows.first().getByTestId('inbox-row-group').textContent()).toMatch(/Sales$/);
+  });
+
+  it('shows clear messages for bad input and never loses a draft', async () => {
+    // The group filter is remembered while the page is open: back to all groups.
+    await page.goto(`${h.smsdesk.url}/#/inbox`);
+    await page.getByTestId('inbox-group').selectOption('');
+    await page.getByTestId('inbox-row').filter({ hasText: 'My order #1001 is late' }).waitFor({ timeout: 10_000 });
+    await openThreadOf('My order #1001 is late');
+
+    const text = page.getByTestId('composer-text');
+    await text.fill('x'.repeat(1601));
+    await expect.poll(() => page.getByTestId('composer-too-long').textContent()).toMatch(/1,?601.*1,?600/);
+    await expect.poll(() => page.getByTestId('composer-send').isDisabled()).toBe(true);
+    await text.fill('');
+    await expect.poll(() => page.getByTestId('composer-too-long').count()).toBe(0);
+
+    // smsdesk refuses the send: the error is shown as it came, and the text stays, even across a reload.
+    const replies = '**/api/v1/tickets/*/replies';
+    await page.route(replies, (route) =>
+      route.fulfill({
+        status: 503,
+        contentType: 'application/json',
+        body: JSON.stringify({ error: { code: 'database_unavailable', message: 'The database is unavailable; retry shortly.' } }),
+      }),
+    );
+    try {
+      await text.fill('Checking with the warehouse now');
+      await page.getByTestId('composer-send').click();
+      await expect.poll(() => page.getByTestId('send-error').textContent()).toContain('The database is unavailable; retry shortly.');
+      expect(await text.inputValue()).toBe('Checking with the warehouse now');
+      await page.reload();
+      await page.getByTestId('thread').waitFor();
+      await expect.poll(() => page.getByTestId('composer-text').inputValue()).toBe('Checking with the warehouse now');
+    } finally {
+      await page.unroute(replies);
+    }
+    await page.getByTestId('composer-text').fill('');
+    expect(h.emulator.messages().some((m) => m.body === 'Checking with the warehouse now')).toBe(false);
+
+    // A ticket-number pattern without a capture group is refused with a message that says what is missing.
+    await page.goto(`${h.smsdesk.url}/#/settings`);
+    await page.getByTestId('settings-threading-pattern').fill('ticket \\d+');
+    await page.getByTestId('settings-save-threading').click();
+    await expect.poll(() => page.getByTestId('settings-threading-error').textContent()).toMatch(/capture group/i);
+    await expect.poll(() => page.getByTestId('settings-threading-saved').textContent()).toBe('');
+  });
 });

@@ -95,8 +95,8 @@ function Console({ session, onSignedOut }: { session: Session; onSignedOut: (not
   const [sandboxProbe, setSandboxProbe] = useState(false);
   const [signingOut, setSigningOut] = useState(false);
 
+  // Everyone reads the settings (the composer's numbers and MMS, the inbox's groups); only admins change them.
   useEffect(() => {
-    if (!isAdmin) return;
     let live = true;
     get<Settings>('/api/v1/settings').then(
       (s) => {
@@ -109,7 +109,7 @@ function Console({ session, onSignedOut }: { session: Session; onSignedOut: (not
     return () => {
       live = false;
     };
-  }, [isAdmin, settingsTick]);
+  }, [settingsTick]);
 
   useEffect(() => {
     if (settings?.twilio.sandbox) return;

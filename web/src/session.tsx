@@ -2,11 +2,11 @@ import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
 import type { Settings, TwilioNumber, User } from './types.ts';
 
-/** Who is signed in, and what the whole console shares: the settings (admins only) and the sandbox. */
+/** Who is signed in, and what the whole console shares: the settings and the sandbox. */
 export interface SessionValue {
   user: User;
   isAdmin: boolean;
-  /** `GET /api/v1/settings`, for admins; null for agents or while it loads or when it failed. */
+  /** `GET /api/v1/settings` (everyone may read it; admins change it); null while it loads or when it failed. */
   settings: Settings | null;
   setSettings: (settings: Settings) => void;
   reloadSettings: () => void;
@@ -25,4 +25,9 @@ export function useSession(): SessionValue {
 
 export function knownNumbers(settings: Settings | null): TwilioNumber[] {
   return settings?.twilio.numbers ?? [];
+}
+
+/** The groups (teams by Twilio number) some number belongs to, sorted. */
+export function knownGroups(settings: Settings | null): string[] {
+  return Array.isArray(settings?.groups) ? settings.groups : [];
 }

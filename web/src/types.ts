@@ -28,6 +28,8 @@ export interface Conversation {
   lastMessage: { id: number; direction: Direction; body: string; status: string; createdAt: string } | null;
   unread: boolean;
   lastActivityAt: string;
+  /** The team of its Twilio number (Settings → Twilio numbers), or null. */
+  group: string | null;
 }
 
 export interface Attachment {
@@ -130,16 +132,28 @@ export interface OptOut {
 
 export interface TwilioNumber {
   number: string;
-  accountSid: string;
+  /** Null for a number smsdesk has only seen texts to (its account could not list it). */
+  accountSid: string | null;
   mms: boolean | null;
   sms: boolean | null;
   ratePerSecond: number | null;
+  /** The team this number belongs to ("Support", "Sales"), or null. */
+  group: string | null;
 }
 
 export interface Settings {
   threading: { windowMinutes: number; ticketIdPattern: string };
   helpdesk: { kind: string; url: string | null; smsTag: string; webhookSecretSet: boolean };
   twilio: { sandbox: boolean; numbers: TwilioNumber[] };
+  /** Every group some number belongs to, sorted. */
+  groups: string[];
+}
+
+/** `PATCH /api/v1/settings`: any of these. */
+export interface SettingsChange {
+  threading?: { windowMinutes?: number; ticketIdPattern?: string };
+  /** Number → group name; an empty name clears the number's group. */
+  numberGroups?: Record<string, string>;
 }
 
 export interface ApiToken {

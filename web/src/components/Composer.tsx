@@ -104,7 +104,7 @@ export function Composer({ ticket, onSent }: { ticket: Ticket; onSent: (message:
     [],
   );
 
-  // Numbers to send from: the account's (admins see the settings), always including the ticket's own.
+  // Numbers to send from: the account's (from the settings), always including the ticket's own.
   const numbers = useMemo(() => {
     const list = knownNumbers(settings).map((n) => ({ number: n.number, mms: n.mms }));
     if (ticket.twilioNumber && !list.some((n) => n.number === ticket.twilioNumber)) list.unshift({ number: ticket.twilioNumber, mms: null });

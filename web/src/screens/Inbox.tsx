@@ -4,39 +4,41 @@ import { LoadError, Loading, TicketStatusBadge, Time } from '../components/commo
 import { nameIsPhone, plural } from '../format.ts';
 import { useDebounced, useResource, useThrottled, useTitle } from '../hooks.ts';
 import { useLiveEvents } from '../live.tsx';
-import { knownNumbers, useSession } from '../session.tsx';
+import { knownGroups, knownNumbers, useSession } from '../session.tsx';
 import { TICKET_STATUSES, type Conversation } from '../types.ts';
 
 interface Filters {
   status: string;
   number: string;
+  group: string;
   q: string;
 }
 
 // Kept while the page is open, so coming back from a thread shows the same filters.
-let remembered: Filters = { status: '', number: '', q: '' };
+let remembered: Filters = { status: '', number: '', group: '', q: '' };
 const seenNumbers = new Set<string>();
 
-/** Conversations, most recent activity first, filtered by status, Twilio number and a search; live. */
+/** Conversations, most recent activity first, filtered by status, Twilio number, group and a search; live. */
 export function Inbox() {
   useTitle('Inbox');
   const { settings } = useSession();
   const [status, setStatus] = useState(remembered.status);
   const [number, setNumber] = useState(remembered.number);
+  const [group, setGroup] = useState(remembered.group);
   const [q, setQ] = useState(remembered.q);
   const query = useDebounced(q.trim(), 300);
 
   useEffect(() => {
-    remembered = { status, number, q };
-  }, [status, number, q]);
+    remembered = { status, number, group, q };
+  }, [status, number, group, q]);
 
   const list = useResource(
     () =>
-      get<{ conversations: Conversation[] }>(withQuery('/api/v1/conversations', { status, number, q: query })).then((r) => {
+      get<{ conversations: Conversation[] }>(withQuery('/api/v1/conversations', { status, number, group, q: query })).then((r) => {
         for (const c of r.conversations) if (c.twilioNumber) seenNumbers.add(c.twilioNumber);
         return r.conversations;
       }),
-    [status, number, query],
+    [status, number, group, query],
     true,
   );
 
@@ -48,9 +50,11 @@ export function Inbox() {
   const configured = knownNumbers(settings).map((n) => n.number);
   const numberOptions = configured.length > 0 ? configured : Array.from(seenNumbers).sort();
   if (number && !numberOptions.includes(number)) numberOptions.push(number);
+  const groupOptions = [...knownGroups(settings)];
+  if (group && !groupOptions.includes(group)) groupOptions.push(group);
 
   const conversations = list.data;
-  const filtered = Boolean(status || number || query);
+  const filtered = Boolean(status || number || group || query);
 
   return (
     <section class="inbox">
@@ -85,6 +89,19 @@ export function Inbox() {
             ))}
           </select>
         </div>
+        {groupOptions.length > 0 ? (
+          <div class="field">
+            <label for="inbox-group">Group</label>
+            <select id="inbox-group" value={group} onChange={(e) => setGroup(e.currentTarget.value)} data-testid="inbox-group">
+              <option value="">All groups</option>
+              {groupOptions.map((g) => (
+                <option key={g} value={g}>
+                  {g}
+                </option>
+              ))}
+            </select>
+          </div>
+        ) : null}
         <div class="field field-grow">
           <label for="inbox-search">Search</label>
           <input
@@ -133,7 +150,14 @@ function InboxRow({ conversation: c, onOpen }: { conversation: Conversation; onO
   const last = c.lastMessage;
   const preview = last ? last.body || '(picture or attachment)' : '';
   return (
-    <li class={`inbox-row${c.unread ? ' unread' : ''}`} data-testid="inbox-row" data-ticket-id={c.ticketId} data-unread={c.unread ? 'true' : 'false'}>
+    <li
+      class={`inbox-row${c.unread ? ' unread' : ''}`}
+      data-testid="inbox-row"
+      data-ticket-id={c.ticketId}
+      data-unread={c.unread ? 'true' : 'false'}
+      data-twilio-number={c.twilioNumber ?? ''}
+      data-group={c.group ?? ''}
+    >
       <a class="inbox-link" href={`#/tickets/${c.ticketId}`} onClick={onOpen}>
         <span class="row-top">
           <span class="row-contact">
@@ -158,6 +182,12 @@ function InboxRow({ conversation: c, onOpen }: { conversation: Conversation; onO
         <span class="row-meta">
           <TicketStatusBadge status={c.status} />
           {c.twilioNumber ? <span class="row-number">to {c.twilioNumber}</span> : null}
+          {c.group ? (
+            <span class="row-group" data-testid="inbox-row-group">
+              <span class="visually-hidden">Group: </span>
+              {c.group}
+            </span>
+          ) : null}
           <span class="visually-hidden">Ticket #{c.ticketId}</span>
         </span>
       </a>

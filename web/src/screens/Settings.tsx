@@ -3,31 +3,44 @@ import { del, errorMessage, get, listOf, patch, post } from '../api.ts';
 import { LoadError, Loading, Time } from '../components/common.tsx';
 import { yesNo } from '../format.ts';
 import { useResource, useTitle } from '../hooks.ts';
-import { useSession } from '../session.tsx';
-import type { ApiToken, Role, Settings, Template, User } from '../types.ts';
+import { knownGroups, useSession } from '../session.tsx';
+import type { ApiToken, Role, Settings, SettingsChange, Template, User } from '../types.ts';
 
-/** Admins: Twilio numbers, threading, templates, the helpdesk, users and API tokens. */
+/** Admins: Twilio numbers and their groups, threading, templates, the helpdesk, users and API tokens. Agents see the numbers. */
 export function SettingsScreen() {
   useTitle('Settings');
   const { isAdmin, setSettings } = useSession();
-  const settings = useResource(() => (isAdmin ? get<Settings>('/api/v1/settings') : Promise.resolve(null)), [isAdmin]);
+  // Agents may read the settings too (the numbers and their groups); only admins change them. The console's
+  // shared copy is updated at once (not in an effect), so a screen opened right after a save sees the change.
+  const settings = useResource(
+    () =>
+      get<Settings>('/api/v1/settings').then((loaded) => {
+        setSettings(loaded);
+        return loaded;
+      }),
+    [],
+  );
 
-  useEffect(() => {
-    if (settings.data) setSettings(settings.data);
-  }, [settings.data]);
+  const s = settings.data;
+  const onSaved = (updated: Settings) => {
+    settings.setData(() => updated);
+    setSettings(updated);
+  };
 
   if (!isAdmin) {
     return (
-      <section>
+      <section class="settings">
         <h1 tabIndex={-1}>Settings</h1>
         <p class="notice" data-testid="settings-admin-only">
           Only admins can change settings. Ask an admin of this smsdesk if something here needs to change.
         </p>
+        {settings.error ? <LoadError error={settings.error} retry={settings.reload} what="the settings" /> : null}
+        {!s && settings.loading ? <Loading what="the settings" /> : null}
+        {s ? <TwilioSection settings={s} editable={false} onSaved={onSaved} /> : null}
       </section>
     );
   }
 
-  const s = settings.data;
   return (
     <section class="settings">
       <h1 tabIndex={-1}>Settings</h1>
@@ -35,13 +48,8 @@ export function SettingsScreen() {
       {!s && settings.loading ? <Loading what="the settings" /> : null}
       {s ? (
         <>
-          <TwilioSection settings={s} />
-          <ThreadingSection
-            settings={s}
-            onSaved={(updated) => {
-              settings.setData(() => updated);
-            }}
-          />
+          <TwilioSection settings={s} editable onSaved={onSaved} />
+          <ThreadingSection settings={s} onSaved={onSaved} />
         </>
       ) : null}
       <TemplatesSection />
@@ -52,8 +60,118 @@ export function SettingsScreen() {
   );
 }
 
-function TwilioSection({ settings }: { settings: Settings }) {
+const MAX_GROUP_CHARS = 50;
+
+/** Each number's group as the settings have it ('' for none). */
+function groupsOf(settings: Settings): Record<string, string> {
+  const groups: Record<string, string> = {};
+  for (const n of settings.twilio.numbers) groups[n.number] = n.group ?? '';
+  return groups;
+}
+
+function TwilioSection({ settings, editable, onSaved }: { settings: Settings; editable: boolean; onSaved: (s: Settings) => void }) {
   const { twilio } = settings;
+  const [groups, setGroups] = useState<Record<string, string>>(() => groupsOf(settings));
+  const [saving, setSaving] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [saved, setSaved] = useState<string | null>(null);
+
+  const saved0 = groupsOf(settings);
+  const changed = Object.entries(groups).filter(([number, group]) => group.trim() !== (saved0[number] ?? ''));
+
+  const edit = (number: string, group: string) => {
+    setGroups((all) => ({ ...all, [number]: group }));
+    setSaved(null);
+  };
+
+  const save = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    setSaved(null);
+    if (changed.length === 0) {
+      setSaved('No changes to save.');
+      return;
+    }
+    const tooLong = changed.find(([, group]) => group.trim().length > MAX_GROUP_CHARS);
+    if (tooLong) {
+      setError(`The group of ${tooLong[0]} is ${tooLong[1].trim().length} characters; a group name can be at most ${MAX_GROUP_CHARS}.`);
+      return;
+    }
+    setSaving(true);
+    try {
+      const numberGroups = Object.fromEntries(changed.map(([number, group]) => [number, group.trim()]));
+      const updated = await patch<Settings>('/api/v1/settings', { numberGroups } satisfies SettingsChange);
+      if (updated?.twilio) {
+        onSaved(updated);
+        setGroups(groupsOf(updated));
+      }
+      setSaved('Saved');
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const table = (
+    <div class="table-wrap" role="region" aria-label="Twilio numbers" tabIndex={0}>
+      <table class="table" data-testid="settings-numbers">
+        <thead>
+          <tr>
+            <th scope="col">Number</th>
+            <th scope="col">Account</th>
+            <th scope="col">SMS</th>
+            <th scope="col">MMS (pictures)</th>
+            <th scope="col">Rate (segments/s)</th>
+            <th scope="col">Group</th>
+          </tr>
+        </thead>
+        <tbody>
+          {twilio.numbers.map((n) => {
+            const inputId = `number-group-${n.number.replace(/[^0-9A-Za-z]/g, '')}`;
+            return (
+              <tr key={`${n.accountSid ?? ''}-${n.number}`}>
+                <th scope="row" class="nowrap">
+                  {n.number}
+                </th>
+                <td>{n.accountSid ? <code>{n.accountSid}</code> : 'Unknown'}</td>
+                <td>{yesNo(n.sms)}</td>
+                <td>{yesNo(n.mms)}</td>
+                <td>{n.ratePerSecond ?? 'Unknown'}</td>
+                <td>
+                  {editable ? (
+                    <>
+                      <label for={inputId} class="visually-hidden">
+                        Group for {n.number}
+                      </label>
+                      <input
+                        id={inputId}
+                        type="text"
+                        class="group-input"
+                        list="settings-group-names"
+                        autoComplete="off"
+                        aria-describedby="settings-groups-help"
+                        placeholder="No group"
+                        value={groups[n.number] ?? ''}
+                        onInput={(e) => edit(n.number, e.currentTarget.value)}
+                        data-testid="settings-number-group"
+                        data-number={n.number}
+                      />
+                    </>
+                  ) : (
+                    <span data-testid="settings-number-group" data-number={n.number}>
+                      {n.group ?? <span class="hint">None</span>}
+                    </span>
+                  )}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+
   return (
     <section class="card" aria-labelledby="settings-twilio">
       <h2 id="settings-twilio">Twilio</h2>
@@ -64,35 +182,34 @@ function TwilioSection({ settings }: { settings: Settings }) {
       </p>
       {twilio.numbers.length === 0 ? (
         <p class="hint">No numbers known yet.</p>
+      ) : editable ? (
+        <form class="form" onSubmit={save} noValidate aria-label="Groups of the Twilio numbers">
+          <p class="hint" id="settings-groups-help">
+            A group is the team a number belongs to (e.g. Support, Sales); the inbox filters conversations by it. Leave it empty for
+            no group.
+          </p>
+          {table}
+          <datalist id="settings-group-names">
+            {knownGroups(settings).map((g) => (
+              <option key={g} value={g} />
+            ))}
+          </datalist>
+          {error ? (
+            <p class="field-error" role="alert" data-testid="settings-groups-error">
+              {error}
+            </p>
+          ) : null}
+          <div class="actions">
+            <button type="submit" disabled={saving} data-testid="settings-save-groups">
+              {saving ? 'Saving…' : 'Save groups'}
+            </button>
+            <span role="status" class="saved" data-testid="settings-groups-saved">
+              {saved ?? ''}
+            </span>
+          </div>
+        </form>
       ) : (
-        <div class="table-wrap" role="region" aria-label="Twilio numbers" tabIndex={0}>
-          <table class="table" data-testid="settings-numbers">
-            <thead>
-              <tr>
-                <th scope="col">Number</th>
-                <th scope="col">Account</th>
-                <th scope="col">SMS</th>
-                <th scope="col">MMS (pictures)</th>
-                <th scope="col">Rate (segments/s)</th>
-              </tr>
-            </thead>
-            <tbody>
-              {twilio.numbers.map((n) => (
-                <tr key={`${n.accountSid}-${n.number}`}>
-                  <th scope="row" class="nowrap">
-                    {n.number}
-                  </th>
-                  <td>
-                    <code>{n.accountSid}</code>
-                  </td>
-                  <td>{yesNo(n.sms)}</td>
-                  <td>{yesNo(n.mms)}</td>
-                  <td>{n.ratePerSecond ?? 'Unknown'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        table
       )}
     </section>
   );
@@ -116,7 +233,7 @@ function ThreadingSection({ settings, onSaved }: { settings: Settings; onSaved: 
     }
     setSaving(true);
     try {
-      const updated = await patch<Settings>('/api/v1/settings', { threading: { windowMinutes: minutes, ticketIdPattern: pattern } });
+      const updated = await patch<Settings>('/api/v1/settings', { threading: { windowMinutes: minutes, ticketIdPattern: pattern } } satisfies SettingsChange);
       if (updated?.threading) {
         onSaved(updated);
         setWindowMinutes(String(updated.threading.windowMinutes));
