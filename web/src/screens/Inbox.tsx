@@ -149,6 +149,9 @@ function InboxRow({ conversation: c, onOpen }: { conversation: Conversation; onO
   const name = c.contact.name || c.contact.phone;
   const last = c.lastMessage;
   const preview = last ? last.body || '(picture or attachment)' : '';
+  // A ticket's subject is the first words of its first text: while that text is the last one, show it once.
+  const subject = c.subject || '(no subject)';
+  const subjectIsPreview = Boolean(last && last.direction === 'inbound' && c.subject && preview.startsWith(c.subject.replace(/…$/, '')));
   return (
     <li
       class={`inbox-row${c.unread ? ' unread' : ''}`}
@@ -169,10 +172,12 @@ function InboxRow({ conversation: c, onOpen }: { conversation: Conversation; onO
             <Time value={c.lastActivityAt || last?.createdAt} />
           </span>
         </span>
-        <span class="row-subject">
-          <span class="visually-hidden">Subject: </span>
-          {c.subject || '(no subject)'}
-        </span>
+        {subjectIsPreview ? null : (
+          <span class="row-subject">
+            <span class="visually-hidden">Subject: </span>
+            {subject}
+          </span>
+        )}
         {last ? (
           <span class="row-preview">
             {last.direction === 'outbound' ? <span class="preview-who">You: </span> : <span class="visually-hidden">Customer: </span>}
