@@ -185,9 +185,8 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
       ...opts.worker,
     },
     async (job) => {
-      await deliver.run(job.payload.messageId);
-      const sent = await outbound.loadForSending(job.payload.messageId);
-      consoleEvents.publish({ event: 'message', data: { id: job.payload.messageId, ticketId: sent?.ticketId ?? null, direction: 'outbound', status: sent?.status } });
+      const sent = await deliver.run(job.payload.messageId);
+      if (sent) consoleEvents.publish({ event: 'message', data: { id: sent.id, ticketId: sent.ticketId, direction: 'outbound' } });
     },
     logger,
   );

@@ -33,9 +33,15 @@ export class DeliverMessage {
     private readonly optOuts: OptOutStore,
   ) {}
 
-  async run(messageId: number): Promise<void> {
+  /** Returns the message as it was loaded (null: no such message), for whoever reports on it. */
+  async run(messageId: number): Promise<OutboundForSending | null> {
     const msg = await this.outbound.loadForSending(messageId);
-    if (!msg) return;
+    if (!msg) return null;
+    await this.deliver(msg);
+    return msg;
+  }
+
+  private async deliver(msg: OutboundForSending): Promise<void> {
     if (msg.sendState === 'accepted' && msg.sid) return this.noteSent(msg, msg.sid);
     // Rejected before: the note about it may not have been written yet (the helpdesk was busy).
     if (msg.sendState === 'rejected') return msg.ticketId === null ? undefined : this.noteProblem(msg, 'failed', msg.errorCode);
