@@ -38,6 +38,8 @@ import { HelpdeskEvents, HELPDESK_EVENT_QUEUE } from './app/helpdesk-events.ts';
 import { NoteDeliveryProblem, DELIVERY_NOTE_QUEUE } from './app/note-delivery-problem.ts';
 import { AttachmentLinks } from './http/attachments.ts';
 import { SqlUserStore } from './adapters/db/user-store.ts';
+import { SqlStatusHistory } from './adapters/db/status-history.ts';
+import type { StatusHistory } from './ports/status-history.ts';
 import { NumberGroupsStore, ThreadingSettingsStore } from './adapters/db/settings-store.ts';
 import { notifyRelay } from './adapters/db/console-relay.ts';
 import { ConsoleEvents } from './app/console-events.ts';
@@ -114,7 +116,9 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
   let publicUrl = config.publicUrl ?? '';
   const links = new AttachmentLinks(await sharedKey(sql, 'attachment-links'), () => publicUrl);
   const records = new SqlHelpdeskRecords(sql);
+  const history = new SqlStatusHistory(sql);
   const { helpdesk, remote } = await createHelpdesk(config, sql, records, {
+    history,
     summaryTtlMs: opts.helpdesk?.summaryTtlMs ?? DEFAULT_SUMMARY_TTL_MS,
     attachmentLink: (a: AttachmentInput) => links.url(a.blobId),
     maxWaitMs: opts.helpdesk?.maxWaitMs,
@@ -130,7 +134,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
   const optOuts = new SqlOptOutStore(sql);
   const threading = new ThreadingSettingsStore(sql, config.threading);
   const numberGroups = new NumberGroupsStore(sql);
-  const route = new RouteInbound(store, helpdesk, fetchMedia, () => threading.current(), clock, optOuts);
+  const route = new RouteInbound(store, helpdesk, fetchMedia, () => threading.current(), clock, optOuts, history);
   const worker = new Worker<{ messageId: number }>(
     queue,
     {
@@ -224,7 +228,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     webhooks: { publicUrl: () => publicUrl, accounts: () => config.twilio.accounts, receiveInbound, applyStatus },
     api: {
       publicUrl: () => publicUrl,
-      helpdesk, store, queries: new MessageQueries(sql), blobs, send, events: consoleEvents,
+      helpdesk, store, queries: new MessageQueries(sql), blobs, send, events: consoleEvents, history,
     },
     templates: { store: templates, renderForTicket: (...args) => send.renderForTicket(...args) },
     sandbox: opts.sandbox ?? null,
@@ -329,7 +333,7 @@ async function createHelpdesk(
   config: Config,
   sql: Sql,
   records: HelpdeskRecords,
-  opts: { summaryTtlMs: number; attachmentLink: (a: AttachmentInput) => string; maxWaitMs?: number },
+  opts: { summaryTtlMs: number; attachmentLink: (a: AttachmentInput) => string; maxWaitMs?: number; history: StatusHistory },
 ): Promise<{ helpdesk: Helpdesk; remote: RecordedHelpdesk | null }> {
   const h = config.helpdesk;
   let inner: RemoteHelpdesk;

@@ -7,6 +7,7 @@ import { formatPhone } from '../domain/phone.ts';
 import type { FetchMedia } from './fetch-media.ts';
 import type { OptOutStore } from '../ports/opt-out-store.ts';
 import { keywordOf } from '../domain/opt-out.ts';
+import type { StatusHistory } from '../ports/status-history.ts';
 
 /**
  * Job attempts spent on media that keeps failing transiently (Twilio's 404 while it propagates, 5xx) before
@@ -29,6 +30,7 @@ export class RouteInbound {
     private readonly settings: () => Promise<ThreadingSettings>,
     private readonly clock: Clock,
     private readonly optOuts: OptOutStore,
+    private readonly history?: StatusHistory,
   ) {}
 
   /** `attempt`: the job's attempt number (1 for the first run). Returns the ticket the text is on (null: nothing to do). */
@@ -75,7 +77,10 @@ export class RouteInbound {
   private async write(msg: InboundForRouting, decision: RoutingDecision, contactId: number, html: string, attachments: AttachmentInput[]): Promise<number> {
     const idempotencyKey = `inbound:${msg.sid}`;
     if (decision.action === 'append') {
-      if (decision.reopen) await this.helpdesk.setStatus(decision.ticketId, 'open');
+      if (decision.reopen) {
+        await this.helpdesk.setStatus(decision.ticketId, 'open');
+        await this.history?.record(this.helpdesk.name, decision.ticketId, { status: 'open', previous: 'resolved', changedBy: 'a text from the customer' });
+      }
       await this.helpdesk.addNote(decision.ticketId, { idempotencyKey, bodyHtml: html, incoming: true, authorId: contactId, private: false, attachments });
       return decision.ticketId;
     }

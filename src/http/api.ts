@@ -12,12 +12,15 @@ import { MAX_BODY_CHARS, outboundProblems } from '../domain/message-limits.ts';
 import { authenticate, type AuthOptions } from './auth.ts';
 import { sendAttachment } from './attachments.ts';
 import type { ConsoleEvents } from '../app/console-events.ts';
+import type { StatusHistory } from '../ports/status-history.ts';
 import type { SendMessage } from '../app/send-message.ts';
 
 export interface ApiOptions {
   auth: AuthOptions;
   /** The console's live events (a ticket's status changed here). */
   events?: ConsoleEvents;
+  /** Where status changes are recorded for the console's thread. */
+  history?: StatusHistory;
   send: SendMessage;
   publicUrl: () => string;
   helpdesk: Helpdesk;
@@ -81,11 +84,19 @@ export async function api(app: FastifyInstance, opts: ApiOptions): Promise<void>
   app.patch('/api/v1/tickets/:id', async (request) => {
     const id = idParam(request);
     const body = parse(z.object({ status: z.enum(TICKET_STATUSES) }), request.body, 'body');
-    if (!(await opts.helpdesk.getTicketSummary(id))) throw notFound('ticket_not_found', `No ticket ${id}.`);
+    const before = await opts.helpdesk.getTicketSummary(id);
+    if (!before) throw notFound('ticket_not_found', `No ticket ${id}.`);
     await opts.helpdesk.setStatus(id, body.status);
+    const p = request.principal;
+    await opts.history?.record(opts.helpdesk.name, id, { status: body.status, previous: before.status, changedBy: p?.kind === 'session' ? p.user.name : 'API' });
     opts.events?.publish({ event: 'ticket', data: { id } });
     const ticket = await opts.helpdesk.getTicket(id);
     return (await ticketJson([ticket!]))[0];
+  });
+
+  app.get('/api/v1/tickets/:id/history', async (request) => {
+    const id = idParam(request);
+    return { statusChanges: (await opts.history?.list(opts.helpdesk.name, id)) ?? [] };
   });
 
   app.post('/api/v1/tickets/:id/replies', async (request, reply) => {

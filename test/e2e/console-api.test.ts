@@ -97,6 +97,23 @@ describe('console API', () => {
     expect(settings.body.threading).toEqual({ windowMinutes: 0, ticketIdPattern: '#(\\d+)' });
   });
 
+  it("keeps each ticket's status changes: who changed it (an agent, or the customer's text reopening it) and when", async () => {
+    h = await startHarness(pgliteBackend);
+    await addUser(h, 'ana@example.com');
+    const ana = await signIn(h, 'ana@example.com');
+    await h.text(CUSTOMER, NUMBER, 'help #1');
+    await h.idle();
+    const { ticketId } = (await ana.call<{ conversations: Conversation[] }>('/api/v1/conversations')).body.conversations[0]!;
+    expect((await ana.call(`/api/v1/tickets/${ticketId}`, { method: 'PATCH', body: { status: 'resolved' } })).status).toBe(200);
+    await h.text(CUSTOMER, NUMBER, `still broken, see #${ticketId}`);
+    await h.idle();
+    const history = await ana.call<{ statusChanges: { status: string; previous: string; changedBy: string; at: string }[] }>(`/api/v1/tickets/${ticketId}/history`);
+    expect(history.body.statusChanges.map(({ status, previous, changedBy }) => ({ status, previous, changedBy }))).toEqual([
+      { status: 'resolved', previous: 'open', changedBy: 'Ana Agent' },
+      { status: 'open', previous: 'resolved', changedBy: 'a text from the customer' },
+    ]);
+  });
+
   it('mints API tokens that work as bearer tokens until revoked, showing each once', async () => {
     h = await startHarness(pgliteBackend);
     await addUser(h, 'ana@example.com');

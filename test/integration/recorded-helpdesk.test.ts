@@ -6,6 +6,7 @@ import { RecordedHelpdesk, writeMarker } from '../../src/adapters/helpdesk/recor
 import { SqlHelpdeskRecords } from '../../src/adapters/db/helpdesk-records.ts';
 import type { HelpdeskRecords } from '../../src/ports/helpdesk-records.ts';
 import type { CreateTicketInput } from '../../src/ports/helpdesk.ts';
+import { SqlStatusHistory } from '../../src/adapters/db/status-history.ts';
 
 /**
  * What smsdesk keeps around a remote helpdesk, against the Freshdesk fake: a crash between the helpdesk's
@@ -94,11 +95,13 @@ describe.each(backends)('recorded helpdesk on $name', (backend) => {
     await hd.setStatus(id, 'pending');
     expect((await hd.getTicketSummary(id))!.status).toBe('pending');
     expect(gets()).toBe(0);
-    // An agent resolves it in Freshdesk; the event's read refreshes the cache.
+    // An agent resolves it in Freshdesk; the event's read refreshes the cache and notes the change.
     fake.tickets.get(id)!.status = 4;
-    await hd.ticketForEvent(id);
+    const history = new SqlStatusHistory(db.sql);
+    await new RecordedHelpdesk(inner, records, { ...opts, history }).ticketForEvent(id);
     expect((await hd.getTicketSummary(id))!.status).toBe('resolved');
     expect(gets()).toBe(1);
+    expect((await history.list('freshdesk', id)).map((c) => [c.previous, c.status, c.changedBy])).toEqual([['pending', 'resolved', 'freshdesk']]);
     const stale = new RecordedHelpdesk(inner, records, { ...opts, summaryTtlMs: 0 });
     fake.tickets.get(id)!.status = 5;
     expect((await stale.getTicketSummary(id))!.status).toBe('closed');

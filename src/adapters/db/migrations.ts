@@ -304,6 +304,24 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX messages_created ON messages (created_at, id);
     `,
   },
+  {
+    version: 8,
+    name: 'ticket status history',
+    sql: `
+      -- Status changes seen by smsdesk (made through it, by a text reopening a ticket, or reported by the
+      -- helpdesk's events), for the console's thread.
+      CREATE TABLE ticket_status_events (
+        id serial PRIMARY KEY,
+        helpdesk text NOT NULL,
+        ticket_id bigint NOT NULL,
+        status text NOT NULL,
+        previous text,
+        changed_by text NOT NULL,
+        at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX ticket_status_events_ticket ON ticket_status_events (helpdesk, ticket_id, id);
+    `,
+  },
 ];
 
 export async function migrate(sql: Sql): Promise<number> {

@@ -5,12 +5,15 @@ import {
 } from '../../ports/helpdesk.ts';
 import type { HelpdeskRecords } from '../../ports/helpdesk-records.ts';
 import { escapeHtml } from '../../domain/html.ts';
+import type { StatusHistory } from '../../ports/status-history.ts';
 
 export interface RecordedOptions {
   /** How long a cached ticket summary serves threading before it is fetched again. */
   summaryTtlMs: number;
   /** A link to smsdesk's own copy of an attachment that the helpdesk cannot hold (its per-ticket cap). */
   attachmentLink: (a: AttachmentInput) => string;
+  /** Status changes seen in helpdesk events are recorded here. */
+  history?: StatusHistory;
 }
 
 export const DEFAULT_SUMMARY_TTL_MS = 2 * 60_000;
@@ -134,9 +137,15 @@ export class RecordedHelpdesk implements RemoteHelpdesk {
     return this.inner.findTicketWith(requesterId, marker);
   }
 
+  /** Also notes a status change made in the helpdesk since smsdesk last looked (for the console's thread). */
   async ticketForEvent(ticketId: number): Promise<TicketEventView | null> {
+    const before = await this.records.cachedTicket(this.name, ticketId);
     const view = await this.inner.ticketForEvent(ticketId);
-    if (view) await this.records.cacheTicket(this.name, view.summary);
+    if (!view) return null;
+    await this.records.cacheTicket(this.name, view.summary);
+    if (before && before.status !== view.summary.status) {
+      await this.opts.history?.record(this.name, ticketId, { status: view.summary.status, previous: before.status, changedBy: this.name });
+    }
     return view;
   }
 
