@@ -1,6 +1,7 @@
 import { createContext, type ComponentChildren } from 'preact';
 import { useCallback, useContext, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { checkSession } from './api.ts';
+import { useThrottled } from './hooks.ts';
 import type { LiveEvent, LiveMessageEvent } from './types.ts';
 
 /**
@@ -106,4 +107,12 @@ export function useLiveEvents(handler: Listener): void {
   const ref = useRef(handler);
   ref.current = handler;
   useEffect(() => subscribe((event) => ref.current(event)), [subscribe]);
+}
+
+/** Calls `reload` on every live event of these types, at most once per 500 ms: a screen that follows what happens. */
+export function useLiveReload(reload: () => void, types: readonly LiveEvent['type'][]): void {
+  const refresh = useThrottled(reload, 500);
+  useLiveEvents((event) => {
+    if (types.includes(event.type)) refresh();
+  });
 }

@@ -1,13 +1,9 @@
 /** The JSON shapes of docs/console.md (and the REST API's Ticket and Message), as the console reads them. */
 
-export type Role = 'admin' | 'agent';
+import type { User } from '../../src/ports/user-store.ts';
 
-export interface User {
-  id: number | string;
-  email: string;
-  name: string;
-  role: Role;
-}
+// A console user has the server's own shape (type-only: nothing of the server enters the bundle).
+export type { Role, User } from '../../src/ports/user-store.ts';
 
 export interface Session {
   user: User;

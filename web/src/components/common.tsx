@@ -1,6 +1,7 @@
 import { Component, type ComponentChildren } from 'preact';
 import { errorMessage } from '../api.ts';
 import { fullTime, shortTime } from '../format.ts';
+import type { Resource } from '../hooks.ts';
 
 /** A failed fetch: what went wrong, and a Retry button. Never a blank screen. */
 export function LoadError({ error, retry, what }: { error: unknown; retry: () => void; what?: string }) {
@@ -25,6 +26,66 @@ export function Loading({ what }: { what?: string }) {
   );
 }
 
+/** A resource's load error (with Retry) and, until it has data, its loading line (`loadingWhat`, else `what`). */
+export function LoadState<T>({ of: r, what, loadingWhat = what }: { of: Resource<T>; what: string; loadingWhat?: string }) {
+  return (
+    <>
+      {r.error ? <LoadError error={r.error} retry={r.reload} what={what} /> : null}
+      {!r.data && r.loading ? <Loading what={loadingWhat} /> : null}
+    </>
+  );
+}
+
+/**
+ * A table in a region of its own that scrolls sideways on a narrow screen (focusable, so the keyboard scrolls it
+ * too): its column heads, then `hiddenHead` for a last column of buttons, named for screen readers only; the
+ * children are its rows.
+ */
+export function TableRegion({
+  label, testId, class: extra, caption, heads, hiddenHead, children,
+}: {
+  label: string;
+  testId: string;
+  class?: string;
+  caption?: string;
+  heads: readonly string[];
+  hiddenHead?: string;
+  children: ComponentChildren;
+}) {
+  return (
+    <div class="table-wrap" role="region" aria-label={label} tabIndex={0}>
+      <table class={extra ? `table ${extra}` : 'table'} data-testid={testId}>
+        {caption ? <caption class="visually-hidden">{caption}</caption> : null}
+        <thead>
+          <tr>
+            {heads.map((head) => (
+              <th key={head} scope="col">
+                {head}
+              </th>
+            ))}
+            {hiddenHead ? (
+              <th scope="col">
+                <span class="visually-hidden">{hiddenHead}</span>
+              </th>
+            ) : null}
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </div>
+  );
+}
+
+/** A list screen's heading, with "Updating…" beside it while what it shows reloads. */
+export function ScreenHead({ title, updating }: { title: string; updating: boolean }) {
+  return (
+    <div class="screen-head">
+      <h1 tabIndex={-1}>{title}</h1>
+      {updating ? <span class="hint">Updating…</span> : null}
+    </div>
+  );
+}
+
 export function Time({ value, full = false }: { value: string | null | undefined; full?: boolean }) {
   if (!value) return null;
   return (
@@ -36,8 +97,13 @@ export function Time({ value, full = false }: { value: string | null | undefined
 
 const TICKET_STATUS_LABEL: Record<string, string> = { open: 'Open', pending: 'Pending', resolved: 'Resolved', closed: 'Closed' };
 
+/** A ticket status as people read it: "Open", "Pending", … */
+export function ticketStatusLabel(status: string): string {
+  return TICKET_STATUS_LABEL[status] ?? status;
+}
+
 export function TicketStatusBadge({ status }: { status: string }) {
-  return <span class={`badge badge-ticket badge-${status}`}>{TICKET_STATUS_LABEL[status] ?? status}</span>;
+  return <span class={`badge badge-ticket badge-${status}`}>{ticketStatusLabel(status)}</span>;
 }
 
 const DELIVERY_HELP: Record<string, string> = {

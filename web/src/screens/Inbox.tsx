@@ -1,9 +1,10 @@
 import { useEffect, useState } from 'preact/hooks';
 import { get, markRead, withQuery } from '../api.ts';
-import { LoadError, Loading, TicketStatusBadge, Time } from '../components/common.tsx';
+import { LoadState, ScreenHead, TicketStatusBadge, ticketStatusLabel, Time } from '../components/common.tsx';
+import { Field, FilterSelect } from '../components/forms.tsx';
 import { nameIsPhone, plural } from '../format.ts';
-import { useDebounced, useResource, useThrottled, useTitle } from '../hooks.ts';
-import { useLiveEvents } from '../live.tsx';
+import { useDebounced, useResource, useTitle } from '../hooks.ts';
+import { useLiveReload } from '../live.tsx';
 import { knownGroups, knownNumbers, useSession } from '../session.tsx';
 import { TICKET_STATUSES, type Conversation } from '../types.ts';
 
@@ -42,10 +43,7 @@ export function Inbox() {
     true,
   );
 
-  const refresh = useThrottled(list.reload, 500);
-  useLiveEvents((event) => {
-    if (event.type === 'message' || event.type === 'ticket') refresh();
-  });
+  useLiveReload(list.reload, ['message', 'ticket']);
 
   const configured = knownNumbers(settings).map((n) => n.number);
   const numberOptions = configured.length > 0 ? configured : Array.from(seenNumbers).sort();
@@ -58,52 +56,14 @@ export function Inbox() {
 
   return (
     <section class="inbox">
-      <div class="screen-head">
-        <h1 tabIndex={-1}>Inbox</h1>
-        {list.loading && conversations ? (
-          <span class="hint">
-            Updating…
-          </span>
-        ) : null}
-      </div>
+      <ScreenHead title="Inbox" updating={list.loading && Boolean(conversations)} />
       <form class="filters" role="search" aria-label="Filter conversations" onSubmit={(e) => e.preventDefault()}>
-        <div class="field">
-          <label for="inbox-status">Status</label>
-          <select id="inbox-status" value={status} onChange={(e) => setStatus(e.currentTarget.value)} data-testid="inbox-status">
-            <option value="">All</option>
-            {TICKET_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s[0]!.toUpperCase() + s.slice(1)}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div class="field">
-          <label for="inbox-number">Twilio number</label>
-          <select id="inbox-number" value={number} onChange={(e) => setNumber(e.currentTarget.value)} data-testid="inbox-number">
-            <option value="">All numbers</option>
-            {numberOptions.map((n) => (
-              <option key={n} value={n}>
-                {n}
-              </option>
-            ))}
-          </select>
-        </div>
+        <FilterSelect id="inbox-status" label="Status" all="All" options={TICKET_STATUSES} optionLabel={ticketStatusLabel} value={status} onChange={setStatus} />
+        <FilterSelect id="inbox-number" label="Twilio number" all="All numbers" options={numberOptions} value={number} onChange={setNumber} />
         {groupOptions.length > 0 ? (
-          <div class="field">
-            <label for="inbox-group">Group</label>
-            <select id="inbox-group" value={group} onChange={(e) => setGroup(e.currentTarget.value)} data-testid="inbox-group">
-              <option value="">All groups</option>
-              {groupOptions.map((g) => (
-                <option key={g} value={g}>
-                  {g}
-                </option>
-              ))}
-            </select>
-          </div>
+          <FilterSelect id="inbox-group" label="Group" all="All groups" options={groupOptions} value={group} onChange={setGroup} />
         ) : null}
-        <div class="field field-grow">
-          <label for="inbox-search">Search</label>
+        <Field id="inbox-search" label="Search" class="field-grow">
           <input
             id="inbox-search"
             type="search"
@@ -113,11 +73,10 @@ export function Inbox() {
             data-testid="inbox-search"
             autoComplete="off"
           />
-        </div>
+        </Field>
       </form>
 
-      {list.error ? <LoadError error={list.error} retry={list.reload} what="the conversations" /> : null}
-      {!conversations && list.loading ? <Loading what="conversations" /> : null}
+      <LoadState of={list} what="the conversations" loadingWhat="conversations" />
       {conversations ? (
         <>
           <p class="hint" aria-live="polite">

@@ -1,9 +1,10 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { errorMessage, get, localUrl, post, withQuery } from '../api.ts';
-import { LoadError, Loading, Time } from '../components/common.tsx';
+import { get, localUrl, post, withQuery } from '../api.ts';
+import { LoadState, Time } from '../components/common.tsx';
+import { DataList, Field, FormMessages, SubmitActions, useSubmit } from '../components/forms.tsx';
 import { bytes } from '../format.ts';
-import { useDebounced, useResource, useThrottled, useTitle } from '../hooks.ts';
-import { useLiveEvents } from '../live.tsx';
+import { useDebounced, useResource, useTitle } from '../hooks.ts';
+import { useLiveReload } from '../live.tsx';
 import { knownNumbers, useSession } from '../session.tsx';
 import type { HandsetMessage } from '../types.ts';
 
@@ -44,9 +45,7 @@ export function Sandbox() {
   }, [firstNumber]);
   const [body, setBody] = useState('');
   const [files, setFiles] = useState<File[]>([]);
-  const [sending, setSending] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
+  const form = useSubmit();
   const fileRef = useRef<HTMLInputElement>(null);
   remembered = { phone, to };
 
@@ -59,43 +58,32 @@ export function Sandbox() {
     [handsetPhone],
     true,
   );
-  const refresh = useThrottled(handset.reload, 500);
-  useLiveEvents((event) => {
-    if (event.type === 'message') refresh();
-  });
+  useLiveReload(handset.reload, ['message']);
 
-  const send = async (e: Event) => {
-    e.preventDefault();
-    setError(null);
-    setNotice(null);
-    if (!phone.trim() || !to.trim()) {
-      setError('Fill in the customer phone and the number to text.');
-      return;
-    }
-    if (!body.trim() && files.length === 0) {
-      setError('Write a message or attach a file.');
-      return;
-    }
+  /** Why the form cannot be sent as it is, if it cannot. */
+  const refusal = (): string | null => {
+    if (!phone.trim() || !to.trim()) return 'Fill in the customer phone and the number to text.';
+    if (!body.trim() && files.length === 0) return 'Write a message or attach a file.';
     const total = files.reduce((n, f) => n + f.size, 0);
-    if (total > MAX_MEDIA_BYTES) {
-      setError(`Attachments can be at most ${bytes(MAX_MEDIA_BYTES)} in all.`);
-      return;
-    }
-    setSending(true);
-    try {
-      const media = await Promise.all(files.map(async (f) => ({ contentType: f.type || 'application/octet-stream', base64: await toBase64(f) })));
-      await post('/sandbox/messages', { from: phone.trim(), to: to.trim(), body, ...(media.length ? { media } : {}) });
-      setBody('');
-      setFiles([]);
-      if (fileRef.current) fileRef.current.value = '';
-      setNotice('Sent to smsdesk. It appears in the inbox in a moment.');
-      handset.reload();
-      setTimeout(handset.reload, 1500);
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setSending(false);
-    }
+    if (total > MAX_MEDIA_BYTES) return `Attachments can be at most ${bytes(MAX_MEDIA_BYTES)} in all.`;
+    return null;
+  };
+
+  const send = (e: Event) => {
+    e.preventDefault();
+    void form.run(
+      async () => {
+        const media = await Promise.all(files.map(async (f) => ({ contentType: f.type || 'application/octet-stream', base64: await toBase64(f) })));
+        await post('/sandbox/messages', { from: phone.trim(), to: to.trim(), body, ...(media.length ? { media } : {}) });
+        setBody('');
+        setFiles([]);
+        if (fileRef.current) fileRef.current.value = '';
+        handset.reload();
+        setTimeout(handset.reload, 1500);
+        return 'Sent to smsdesk. It appears in the inbox in a moment.';
+      },
+      { refusal: refusal() },
+    );
   };
 
   const numberOptions = knownNumbers(settings).map((n) => n.number);
@@ -110,25 +98,17 @@ export function Sandbox() {
         <section class="card" aria-labelledby="sandbox-customer">
           <h2 id="sandbox-customer">Customer phone</h2>
           <form class="form" onSubmit={send} noValidate>
-            <div class="field">
-              <label for="sandbox-phone">Customer phone</label>
+            <Field id="sandbox-phone" label="Customer phone">
               <input id="sandbox-phone" type="tel" autoComplete="off" value={phone} onInput={(e) => setPhone(e.currentTarget.value)} data-testid="sandbox-phone" />
-            </div>
-            <div class="field">
-              <label for="sandbox-to">To (your Twilio number)</label>
+            </Field>
+            <Field id="sandbox-to" label="To (your Twilio number)">
               <input id="sandbox-to" type="tel" autoComplete="off" list="sandbox-to-list" value={to} onInput={(e) => setTo(e.currentTarget.value)} data-testid="sandbox-to" />
-              <datalist id="sandbox-to-list">
-                {numberOptions.map((n) => (
-                  <option key={n} value={n} />
-                ))}
-              </datalist>
-            </div>
-            <div class="field">
-              <label for="sandbox-body">Message</label>
+              <DataList id="sandbox-to-list" values={numberOptions} />
+            </Field>
+            <Field id="sandbox-body" label="Message">
               <textarea id="sandbox-body" rows={3} value={body} onInput={(e) => setBody(e.currentTarget.value)} data-testid="sandbox-body" />
-            </div>
-            <div class="field">
-              <label for="sandbox-media">Pictures (optional)</label>
+            </Field>
+            <Field id="sandbox-media" label="Pictures (optional)">
               <input
                 id="sandbox-media"
                 ref={fileRef}
@@ -137,29 +117,15 @@ export function Sandbox() {
                 accept="image/*,video/*,audio/*,application/pdf,text/vcard"
                 onChange={(e) => setFiles(Array.from(e.currentTarget.files ?? []).slice(0, 10))}
               />
-            </div>
-            {error ? (
-              <p class="field-error" role="alert" data-testid="sandbox-error">
-                {error}
-              </p>
-            ) : null}
-            {notice ? (
-              <p class="notice-ok" role="status">
-                {notice}
-              </p>
-            ) : null}
-            <div class="actions">
-              <button type="submit" disabled={sending} data-testid="sandbox-send">
-                {sending ? 'Sending…' : 'Send as the customer'}
-              </button>
-            </div>
+            </Field>
+            <FormMessages error={form.error} notice={form.notice} errorTestId="sandbox-error" />
+            <SubmitActions busy={form.busy} label="Send as the customer" busyLabel="Sending…" testId="sandbox-send" />
           </form>
         </section>
 
         <section class="card handset" aria-labelledby="sandbox-handset">
           <h2 id="sandbox-handset">Handset of {handsetPhone || '…'}</h2>
-          {handset.error ? <LoadError error={handset.error} retry={handset.reload} what="the handset" /> : null}
-          {!handset.data && handset.loading ? <Loading what="the handset" /> : null}
+          <LoadState of={handset} what="the handset" />
           {handset.data ? (
             handset.data.messages.length === 0 ? (
               <p class="hint">No texts yet from or to this phone.</p>

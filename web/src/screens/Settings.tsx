@@ -1,6 +1,8 @@
+import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { del, errorMessage, get, listOf, patch, post } from '../api.ts';
-import { LoadError, Loading, Time } from '../components/common.tsx';
+import { del, get, listOf, patch, post } from '../api.ts';
+import { LoadState, TableRegion, Time } from '../components/common.tsx';
+import { DataList, Field, FormMessages, SubmitActions, useSubmit, type Submit } from '../components/forms.tsx';
 import { yesNo } from '../format.ts';
 import { useResource, useTitle } from '../hooks.ts';
 import { knownGroups, useSession } from '../session.tsx';
@@ -34,8 +36,7 @@ export function SettingsScreen() {
         <p class="notice" data-testid="settings-admin-only">
           Only admins can change settings. Ask an admin of this smsdesk if something here needs to change.
         </p>
-        {settings.error ? <LoadError error={settings.error} retry={settings.reload} what="the settings" /> : null}
-        {!s && settings.loading ? <Loading what="the settings" /> : null}
+        <LoadState of={settings} what="the settings" />
         {s ? <TwilioSection settings={s} editable={false} onSaved={onSaved} /> : null}
       </section>
     );
@@ -44,8 +45,7 @@ export function SettingsScreen() {
   return (
     <section class="settings">
       <h1 tabIndex={-1}>Settings</h1>
-      {settings.error ? <LoadError error={settings.error} retry={settings.reload} what="the settings" /> : null}
-      {!s && settings.loading ? <Loading what="the settings" /> : null}
+      <LoadState of={settings} what="the settings" />
       {s ? (
         <>
           <TwilioSection settings={s} editable onSaved={onSaved} />
@@ -72,104 +72,81 @@ function groupsOf(settings: Settings): Record<string, string> {
 function TwilioSection({ settings, editable, onSaved }: { settings: Settings; editable: boolean; onSaved: (s: Settings) => void }) {
   const { twilio } = settings;
   const [groups, setGroups] = useState<Record<string, string>>(() => groupsOf(settings));
-  const [saving, setSaving] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [saved, setSaved] = useState<string | null>(null);
+  const form = useSubmit();
 
   const saved0 = groupsOf(settings);
   const changed = Object.entries(groups).filter(([number, group]) => group.trim() !== (saved0[number] ?? ''));
 
   const edit = (number: string, group: string) => {
     setGroups((all) => ({ ...all, [number]: group }));
-    setSaved(null);
+    form.setNotice(null);
   };
 
-  const save = async (e: Event) => {
+  const save = (e: Event) => {
     e.preventDefault();
-    setError(null);
-    setSaved(null);
     if (changed.length === 0) {
-      setSaved('No changes to save.');
+      form.setError(null);
+      form.setNotice('No changes to save.');
       return;
     }
     const tooLong = changed.find(([, group]) => group.trim().length > MAX_GROUP_CHARS);
-    if (tooLong) {
-      setError(`The group of ${tooLong[0]} is ${tooLong[1].trim().length} characters; a group name can be at most ${MAX_GROUP_CHARS}.`);
-      return;
-    }
-    setSaving(true);
-    try {
+    const refusal = tooLong
+      ? `The group of ${tooLong[0]} is ${tooLong[1].trim().length} characters; a group name can be at most ${MAX_GROUP_CHARS}.`
+      : null;
+    void form.run(async () => {
       const numberGroups = Object.fromEntries(changed.map(([number, group]) => [number, group.trim()]));
       const updated = await patch<Settings>('/api/v1/settings', { numberGroups } satisfies SettingsChange);
       if (updated?.twilio) {
         onSaved(updated);
         setGroups(groupsOf(updated));
       }
-      setSaved('Saved');
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setSaving(false);
-    }
+      return 'Saved';
+    }, { refusal });
   };
 
   const table = (
-    <div class="table-wrap" role="region" aria-label="Twilio numbers" tabIndex={0}>
-      <table class="table" data-testid="settings-numbers">
-        <thead>
-          <tr>
-            <th scope="col">Number</th>
-            <th scope="col">Account</th>
-            <th scope="col">SMS</th>
-            <th scope="col">MMS (pictures)</th>
-            <th scope="col">Rate (segments/s)</th>
-            <th scope="col">Group</th>
+    <TableRegion label="Twilio numbers" testId="settings-numbers" heads={['Number', 'Account', 'SMS', 'MMS (pictures)', 'Rate (segments/s)', 'Group']}>
+      {twilio.numbers.map((n) => {
+        const inputId = `number-group-${n.number.replace(/[^0-9A-Za-z]/g, '')}`;
+        return (
+          <tr key={`${n.accountSid ?? ''}-${n.number}`}>
+            <th scope="row" class="nowrap">
+              {n.number}
+            </th>
+            <td>{n.accountSid ? <code>{n.accountSid}</code> : 'Unknown'}</td>
+            <td>{yesNo(n.sms)}</td>
+            <td>{yesNo(n.mms)}</td>
+            <td>{n.ratePerSecond ?? 'Unknown'}</td>
+            <td>
+              {editable ? (
+                <>
+                  <label for={inputId} class="visually-hidden">
+                    Group for {n.number}
+                  </label>
+                  <input
+                    id={inputId}
+                    type="text"
+                    class="group-input"
+                    list="settings-group-names"
+                    autoComplete="off"
+                    aria-describedby="settings-groups-help"
+                    placeholder="No group"
+                    value={groups[n.number] ?? ''}
+                    onInput={(e) => edit(n.number, e.currentTarget.value)}
+                    data-testid="settings-number-group"
+                    data-number={n.number}
+                  />
+                </>
+              ) : (
+                <span data-testid="settings-number-group" data-number={n.number}>
+                  {n.group ?? <span class="hint">None</span>}
+                </span>
+              )}
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {twilio.numbers.map((n) => {
-            const inputId = `number-group-${n.number.replace(/[^0-9A-Za-z]/g, '')}`;
-            return (
-              <tr key={`${n.accountSid ?? ''}-${n.number}`}>
-                <th scope="row" class="nowrap">
-                  {n.number}
-                </th>
-                <td>{n.accountSid ? <code>{n.accountSid}</code> : 'Unknown'}</td>
-                <td>{yesNo(n.sms)}</td>
-                <td>{yesNo(n.mms)}</td>
-                <td>{n.ratePerSecond ?? 'Unknown'}</td>
-                <td>
-                  {editable ? (
-                    <>
-                      <label for={inputId} class="visually-hidden">
-                        Group for {n.number}
-                      </label>
-                      <input
-                        id={inputId}
-                        type="text"
-                        class="group-input"
-                        list="settings-group-names"
-                        autoComplete="off"
-                        aria-describedby="settings-groups-help"
-                        placeholder="No group"
-                        value={groups[n.number] ?? ''}
-                        onInput={(e) => edit(n.number, e.currentTarget.value)}
-                        data-testid="settings-number-group"
-                        data-number={n.number}
-                      />
-                    </>
-                  ) : (
-                    <span data-testid="settings-number-group" data-number={n.number}>
-                      {n.group ?? <span class="hint">None</span>}
-                    </span>
-                  )}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+        );
+      })}
+    </TableRegion>
   );
 
   return (
@@ -189,24 +166,8 @@ function TwilioSection({ settings, editable, onSaved }: { settings: Settings; ed
             no group.
           </p>
           {table}
-          <datalist id="settings-group-names">
-            {knownGroups(settings).map((g) => (
-              <option key={g} value={g} />
-            ))}
-          </datalist>
-          {error ? (
-            <p class="field-error" role="alert" data-testid="settings-groups-error">
-              {error}
-            </p>
-          ) : null}
-          <div class="actions">
-            <button type="submit" disabled={saving} data-testid="settings-save-groups">
-              {saving ? 'Saving…' : 'Save groups'}
-            </button>
-            <span role="status" class="saved" data-testid="settings-groups-saved">
-              {saved ?? ''}
-            </span>
-          </div>
+          <DataList id="settings-group-names" values={knownGroups(settings)} />
+          <SaveActions form={form} label="Save groups" errorTestId="settings-groups-error" buttonTestId="settings-save-groups" savedTestId="settings-groups-saved" />
         </form>
       ) : (
         table
@@ -218,33 +179,29 @@ function TwilioSection({ settings, editable, onSaved }: { settings: Settings; ed
 function ThreadingSection({ settings, onSaved }: { settings: Settings; onSaved: (s: Settings) => void }) {
   const [windowMinutes, setWindowMinutes] = useState(String(settings.threading.windowMinutes));
   const [pattern, setPattern] = useState(settings.threading.ticketIdPattern ?? '');
-  const [saving, setSaving] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [saved, setSaved] = useState(false);
+  const form = useSubmit();
+  /** An input's handler: keeps its value, and the form is no longer "Saved". */
+  const edit = (set: (value: string) => void) => (e: { currentTarget: { value: string } }) => {
+    set(e.currentTarget.value);
+    form.setNotice(null);
+  };
 
-  const save = async (e: Event) => {
+  const save = (e: Event) => {
     e.preventDefault();
-    setError(null);
-    setSaved(false);
     const minutes = Number(windowMinutes);
-    if (windowMinutes.trim() === '' || !Number.isInteger(minutes) || minutes < 0) {
-      setError('The window must be a whole number of minutes, 0 or more (0 turns the rule off).');
-      return;
-    }
-    setSaving(true);
-    try {
+    const refusal =
+      windowMinutes.trim() === '' || !Number.isInteger(minutes) || minutes < 0
+        ? 'The window must be a whole number of minutes, 0 or more (0 turns the rule off).'
+        : null;
+    void form.run(async () => {
       const updated = await patch<Settings>('/api/v1/settings', { threading: { windowMinutes: minutes, ticketIdPattern: pattern } } satisfies SettingsChange);
       if (updated?.threading) {
         onSaved(updated);
         setWindowMinutes(String(updated.threading.windowMinutes));
         setPattern(updated.threading.ticketIdPattern ?? '');
       }
-      setSaved(true);
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setSaving(false);
-    }
+      return 'Saved';
+    }, { refusal });
   };
 
   return (
@@ -252,8 +209,7 @@ function ThreadingSection({ settings, onSaved }: { settings: Settings; onSaved: 
       <h2 id="settings-threading">Threading</h2>
       <p class="hint">How a text finds its ticket. Changes apply to the next text routed, on every instance.</p>
       <form class="form" onSubmit={save} noValidate>
-        <div class="field">
-          <label for="threading-window">Recent-activity window (minutes)</label>
+        <Field id="threading-window" label="Recent-activity window (minutes)">
           <input
             id="threading-window"
             type="number"
@@ -261,19 +217,15 @@ function ThreadingSection({ settings, onSaved }: { settings: Settings; onSaved: 
             step={1}
             inputMode="numeric"
             value={windowMinutes}
-            onInput={(e) => {
-              setWindowMinutes(e.currentTarget.value);
-              setSaved(false);
-            }}
+            onInput={edit(setWindowMinutes)}
             data-testid="settings-threading-window"
             aria-describedby="threading-window-help"
           />
           <span id="threading-window-help" class="hint">
             A text joins the customer's open or pending ticket on the same number if it was active this recently. 0 turns this off.
           </span>
-        </div>
-        <div class="field">
-          <label for="threading-pattern">Ticket-number pattern</label>
+        </Field>
+        <Field id="threading-pattern" label="Ticket-number pattern">
           <input
             id="threading-pattern"
             type="text"
@@ -281,32 +233,33 @@ function ThreadingSection({ settings, onSaved }: { settings: Settings; onSaved: 
             autoComplete="off"
             class="mono"
             value={pattern}
-            onInput={(e) => {
-              setPattern(e.currentTarget.value);
-              setSaved(false);
-            }}
+            onInput={edit(setPattern)}
             data-testid="settings-threading-pattern"
             aria-describedby="threading-pattern-help"
           />
           <span id="threading-pattern-help" class="hint">
             A regular expression; its first capture group is the ticket number, e.g. <code>#(\d+)</code>. Empty turns this off.
           </span>
-        </div>
-        {error ? (
-          <p class="field-error" role="alert" data-testid="settings-threading-error">
-            {error}
-          </p>
-        ) : null}
-        <div class="actions">
-          <button type="submit" disabled={saving} data-testid="settings-save-threading">
-            {saving ? 'Saving…' : 'Save'}
-          </button>
-          <span role="status" class="saved" data-testid="settings-threading-saved">
-            {saved ? 'Saved' : ''}
-          </span>
-        </div>
+        </Field>
+        <SaveActions form={form} label="Save" errorTestId="settings-threading-error" buttonTestId="settings-save-threading" savedTestId="settings-threading-saved" />
       </form>
     </section>
+  );
+}
+
+/** A settings form's save: its error, the button, and a status line that says "Saved" (or why nothing was saved). */
+function SaveActions({
+  form, label, errorTestId, buttonTestId, savedTestId,
+}: { form: Submit; label: string; errorTestId: string; buttonTestId: string; savedTestId: string }) {
+  return (
+    <>
+      <FormMessages error={form.error} errorTestId={errorTestId} />
+      <SubmitActions busy={form.busy} label={label} busyLabel="Saving…" testId={buttonTestId}>
+        <span role="status" class="saved" data-testid={savedTestId}>
+          {form.notice ?? ''}
+        </span>
+      </SubmitActions>
+    </>
   );
 }
 
@@ -314,54 +267,73 @@ const PLACEHOLDERS = [
   'ticket.id', 'ticket.subject', 'ticket.status', 'contact.name', 'contact.phone', 'agent.name', 'agent.email', 'twilio.number',
 ];
 
+/** A list admins keep in Settings (templates, users, API tokens): loaded from `path` (its `key` array), changed there. */
+function useAdminList<T extends { id: number | string }>(path: string, key: string) {
+  const list = useResource(() => get<unknown>(path).then((r) => listOf<T>(r, key)), []);
+  const form = useSubmit();
+  /** The add form's submit: unless `refusal`, `POST path` with `body`, then `reset` the fields, reload and say `done`. */
+  const add = (e: Event, { refusal, body, reset, done }: { refusal: string | null; body: unknown; reset: () => void; done: string }) => {
+    e.preventDefault();
+    void form.run(
+      async () => {
+        await post(path, body);
+        reset();
+        list.reload();
+        return done;
+      },
+      { refusal },
+    );
+  };
+  /** Deletes `item` (`DELETE path/id`), takes it off the list at once and says `done`. */
+  const remove = (item: T, done: string) =>
+    form.run(
+      async () => {
+        await del(`${path}/${item.id}`);
+        list.setData((all) => all?.filter((x) => x.id !== item.id));
+        list.reload();
+        return done;
+      },
+      { busy: false },
+    );
+  return { list, form, add, remove };
+}
+
+/** The form under an admin list that adds to it: a heading, the fields, what it said, and its button. */
+function AddForm({
+  headingId, heading, form, onSubmit, label, testId, children,
+}: { headingId: string; heading: string; form: Submit; onSubmit: (e: Event) => void; label: string; testId?: string; children: ComponentChildren }) {
+  return (
+    <form class="form" onSubmit={onSubmit} noValidate aria-labelledby={headingId}>
+      <h3 id={headingId} class="small-heading">
+        {heading}
+      </h3>
+      {children}
+      <FormMessages error={form.error} notice={form.notice} />
+      <SubmitActions busy={form.busy} label={label} busyLabel="Adding…" testId={testId} />
+    </form>
+  );
+}
+
 function TemplatesSection() {
-  const list = useResource(() => get<unknown>('/api/v1/templates').then((r) => listOf<Template>(r, 'templates')), []);
+  const { list, form, add, remove } = useAdminList<Template>('/api/v1/templates', 'templates');
   const [name, setName] = useState('');
   const [body, setBody] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
 
-  const add = async (e: Event) => {
-    e.preventDefault();
-    setError(null);
-    setNotice(null);
-    if (!name.trim() || !body.trim()) {
-      setError('Give the template a name and a body.');
-      return;
-    }
-    setBusy(true);
-    try {
-      await post('/api/v1/templates', { name: name.trim(), body });
-      setNotice(`Added template “${name.trim()}”.`);
-      setName('');
-      setBody('');
-      list.reload();
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  const remove = async (t: Template) => {
-    setError(null);
-    setNotice(null);
-    try {
-      await del(`/api/v1/templates/${t.id}`);
-      setNotice(`Deleted template “${t.name}”.`);
-      list.setData((all) => all?.filter((x) => x.id !== t.id));
-      list.reload();
-    } catch (err) {
-      setError(errorMessage(err));
-    }
-  };
+  const submit = (e: Event) =>
+    add(e, {
+      refusal: !name.trim() || !body.trim() ? 'Give the template a name and a body.' : null,
+      body: { name: name.trim(), body },
+      reset: () => {
+        setName('');
+        setBody('');
+      },
+      done: `Added template “${name.trim()}”.`,
+    });
 
   return (
     <section class="card" aria-labelledby="settings-templates">
       <h2 id="settings-templates">Templates</h2>
-      {list.error ? <LoadError error={list.error} retry={list.reload} what="the templates" /> : null}
-      {!list.data && list.loading ? <Loading what="templates" /> : null}
+      <LoadState of={list} what="the templates" loadingWhat="templates" />
       {list.data ? (
         list.data.length === 0 ? (
           <p class="hint">No templates yet.</p>
@@ -373,7 +345,7 @@ function TemplatesSection() {
                   <h3 class="small-heading">{t.name}</h3>
                   <p class="msg-body">{t.body}</p>
                 </div>
-                <button type="button" class="button-danger" onClick={() => void remove(t)}>
+                <button type="button" class="button-danger" onClick={() => void remove(t, `Deleted template “${t.name}”.`)}>
                   Delete<span class="visually-hidden"> template {t.name}</span>
                 </button>
               </li>
@@ -381,16 +353,11 @@ function TemplatesSection() {
           </ul>
         )
       ) : null}
-      <form class="form" onSubmit={add} noValidate aria-labelledby="template-add-heading">
-        <h3 id="template-add-heading" class="small-heading">
-          Add a template
-        </h3>
-        <div class="field">
-          <label for="template-name">Name</label>
+      <AddForm headingId="template-add-heading" heading="Add a template" form={form} onSubmit={submit} label="Add template" testId="template-add">
+        <Field id="template-name" label="Name">
           <input id="template-name" type="text" maxLength={100} value={name} onInput={(e) => setName(e.currentTarget.value)} data-testid="template-name" />
-        </div>
-        <div class="field">
-          <label for="template-body">Text</label>
+        </Field>
+        <Field id="template-body" label="Text">
           <textarea
             id="template-body"
             rows={3}
@@ -403,23 +370,8 @@ function TemplatesSection() {
           <span id="template-body-help" class="hint">
             Placeholders: {PLACEHOLDERS.map((p) => `{{${p}}}`).join(', ')}.
           </span>
-        </div>
-        {error ? (
-          <p class="field-error" role="alert">
-            {error}
-          </p>
-        ) : null}
-        {notice ? (
-          <p class="notice-ok" role="status">
-            {notice}
-          </p>
-        ) : null}
-        <div class="actions">
-          <button type="submit" disabled={busy} data-testid="template-add">
-            {busy ? 'Adding…' : 'Add template'}
-          </button>
-        </div>
-      </form>
+        </Field>
+      </AddForm>
     </section>
   );
 }
@@ -456,141 +408,76 @@ function HelpdeskSection({ settings }: { settings: Settings }) {
 
 function UsersSection() {
   const { user: me } = useSession();
-  const list = useResource(() => get<unknown>('/api/v1/users').then((r) => listOf<User>(r, 'users')), []);
+  const { list, form, add, remove } = useAdminList<User>('/api/v1/users', 'users');
   const [email, setEmail] = useState('');
   const [name, setName] = useState('');
   const [role, setRole] = useState<Role>('agent');
   const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
 
-  const add = async (e: Event) => {
-    e.preventDefault();
-    setError(null);
-    setNotice(null);
-    if (!email.trim() || !name.trim() || !password) {
-      setError('Fill in the email, name and password.');
-      return;
-    }
-    setBusy(true);
-    try {
-      await post('/api/v1/users', { email: email.trim(), name: name.trim(), role, password });
-      setNotice(`Added ${email.trim()} as ${role === 'admin' ? 'an admin' : 'an agent'}.`);
-      setEmail('');
-      setName('');
-      setPassword('');
-      setRole('agent');
-      list.reload();
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  const remove = async (u: User) => {
-    setError(null);
-    setNotice(null);
-    try {
-      await del(`/api/v1/users/${u.id}`);
-      setNotice(`Deleted ${u.email}.`);
-      list.setData((all) => all?.filter((x) => x.id !== u.id));
-      list.reload();
-    } catch (err) {
-      setError(errorMessage(err));
-    }
-  };
+  const submit = (e: Event) =>
+    add(e, {
+      refusal: !email.trim() || !name.trim() || !password ? 'Fill in the email, name and password.' : null,
+      body: { email: email.trim(), name: name.trim(), role, password },
+      reset: () => {
+        setEmail('');
+        setName('');
+        setPassword('');
+        setRole('agent');
+      },
+      done: `Added ${email.trim()} as ${role === 'admin' ? 'an admin' : 'an agent'}.`,
+    });
 
   return (
     <section class="card" aria-labelledby="settings-users">
       <h2 id="settings-users">Users</h2>
-      {list.error ? <LoadError error={list.error} retry={list.reload} what="the users" /> : null}
-      {!list.data && list.loading ? <Loading what="users" /> : null}
+      <LoadState of={list} what="the users" loadingWhat="users" />
       {list.data ? (
-        <div class="table-wrap" role="region" aria-label="Users" tabIndex={0}>
-          <table class="table" data-testid="settings-users">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Email</th>
-                <th scope="col">Role</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.map((u) => (
-                <tr key={u.id}>
-                  <th scope="row">{u.name}</th>
-                  <td>{u.email}</td>
-                  <td>{u.role}</td>
-                  <td>
-                    {String(u.id) === String(me.id) ? (
-                      <span class="hint">You</span>
-                    ) : (
-                      <button type="button" class="button-danger button-small" onClick={() => void remove(u)}>
-                        Delete<span class="visually-hidden"> {u.email}</span>
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <TableRegion label="Users" testId="settings-users" heads={['Name', 'Email', 'Role']} hiddenHead="Actions">
+          {list.data.map((u) => (
+            <tr key={u.id}>
+              <th scope="row">{u.name}</th>
+              <td>{u.email}</td>
+              <td>{u.role}</td>
+              <td>
+                {String(u.id) === String(me.id) ? (
+                  <span class="hint">You</span>
+                ) : (
+                  <button type="button" class="button-danger button-small" onClick={() => void remove(u, `Deleted ${u.email}.`)}>
+                    Delete<span class="visually-hidden"> {u.email}</span>
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </TableRegion>
       ) : null}
-      <form class="form" onSubmit={add} noValidate aria-labelledby="user-add-heading">
-        <h3 id="user-add-heading" class="small-heading">
-          Add a user
-        </h3>
+      <AddForm headingId="user-add-heading" heading="Add a user" form={form} onSubmit={submit} label="Add user">
         <div class="form-grid">
-          <div class="field">
-            <label for="user-email">Email</label>
+          <Field id="user-email" label="Email">
             <input id="user-email" type="email" autoComplete="off" value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
-          </div>
-          <div class="field">
-            <label for="user-name">Name</label>
+          </Field>
+          <Field id="user-name" label="Name">
             <input id="user-name" type="text" autoComplete="off" value={name} onInput={(e) => setName(e.currentTarget.value)} />
-          </div>
-          <div class="field">
-            <label for="user-role">Role</label>
+          </Field>
+          <Field id="user-role" label="Role">
             <select id="user-role" value={role} onChange={(e) => setRole(e.currentTarget.value as Role)}>
               <option value="agent">Agent</option>
               <option value="admin">Admin</option>
             </select>
-          </div>
-          <div class="field">
-            <label for="user-password">Password</label>
+          </Field>
+          <Field id="user-password" label="Password">
             <input id="user-password" type="password" autoComplete="new-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
-          </div>
+          </Field>
         </div>
-        {error ? (
-          <p class="field-error" role="alert">
-            {error}
-          </p>
-        ) : null}
-        {notice ? (
-          <p class="notice-ok" role="status">
-            {notice}
-          </p>
-        ) : null}
-        <div class="actions">
-          <button type="submit" disabled={busy}>
-            {busy ? 'Adding…' : 'Add user'}
-          </button>
-        </div>
-      </form>
+      </AddForm>
     </section>
   );
 }
 
 function TokensSection() {
-  const list = useResource(() => get<unknown>('/api/v1/tokens').then((r) => listOf<ApiToken>(r, 'tokens')), []);
+  // A revoked token stays listed (marked revoked), so tokens are not deleted with `remove`.
+  const { list, form } = useAdminList<ApiToken>('/api/v1/tokens', 'tokens');
   const [name, setName] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const [created, setCreated] = useState<{ name: string; token: string } | null>(null);
   const [copied, setCopied] = useState(false);
   const tokenRef = useRef<HTMLInputElement>(null);
@@ -599,25 +486,19 @@ function TokensSection() {
     if (created) tokenRef.current?.select();
   }, [created]);
 
-  const create = async (e: Event) => {
+  const create = (e: Event) => {
     e.preventDefault();
-    setError(null);
     setCopied(false);
-    if (!name.trim()) {
-      setError('Give the token a name, e.g. the integration that will use it.');
-      return;
-    }
-    setBusy(true);
-    try {
-      const r = await post<{ id: number | string; name: string; token: string }>('/api/v1/tokens', { name: name.trim() });
-      setCreated({ name: r.name ?? name.trim(), token: r.token });
-      setName('');
-      list.reload();
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
+    void form.run(
+      async () => {
+        const r = await post<{ id: number | string; name: string; token: string }>('/api/v1/tokens', { name: name.trim() });
+        setCreated({ name: r.name ?? name.trim(), token: r.token });
+        setName('');
+        list.reload();
+        return null;
+      },
+      { refusal: !name.trim() ? 'Give the token a name, e.g. the integration that will use it.' : null },
+    );
   };
 
   const copy = async () => {
@@ -628,72 +509,56 @@ function TokensSection() {
     } catch {
       tokenRef.current?.select();
       setCopied(false);
-      setError('Could not copy automatically: the token is selected, press Ctrl+C (⌘C) to copy it.');
+      form.setError('Could not copy automatically: the token is selected, press Ctrl+C (⌘C) to copy it.');
     }
   };
 
-  const revoke = async (t: ApiToken) => {
-    setError(null);
-    try {
-      await del(`/api/v1/tokens/${t.id}`);
-      list.reload();
-    } catch (err) {
-      setError(errorMessage(err));
-    }
-  };
+  const revoke = (t: ApiToken) =>
+    form.run(
+      async () => {
+        await del(`/api/v1/tokens/${t.id}`);
+        list.reload();
+        return null;
+      },
+      { busy: false },
+    );
 
   return (
     <section class="card" aria-labelledby="settings-tokens">
       <h2 id="settings-tokens">API tokens</h2>
       <p class="hint">Integrations call the REST API with <code>Authorization: Bearer &lt;token&gt;</code>.</p>
-      {list.error ? <LoadError error={list.error} retry={list.reload} what="the API tokens" /> : null}
-      {!list.data && list.loading ? <Loading what="API tokens" /> : null}
+      <LoadState of={list} what="the API tokens" loadingWhat="API tokens" />
       {list.data ? (
         list.data.length === 0 ? (
           <p class="hint">No API tokens yet.</p>
         ) : (
-          <div class="table-wrap" role="region" aria-label="API tokens" tabIndex={0}>
-            <table class="table" data-testid="settings-tokens">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Last used</th>
-                  <th scope="col">State</th>
-                  <th scope="col">
-                    <span class="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.data.map((t) => (
-                  <tr key={t.id} class={t.revokedAt ? 'muted' : undefined}>
-                    <th scope="row">{t.name}</th>
-                    <td>
-                      <Time value={t.createdAt} full />
-                    </td>
-                    <td>{t.lastUsedAt ? <Time value={t.lastUsedAt} full /> : 'Never'}</td>
-                    <td>
-                      {t.revokedAt ? (
-                        <>
-                          Revoked <Time value={t.revokedAt} />
-                        </>
-                      ) : (
-                        'Active'
-                      )}
-                    </td>
-                    <td>
-                      {t.revokedAt ? null : (
-                        <button type="button" class="button-danger button-small" onClick={() => void revoke(t)}>
-                          Revoke<span class="visually-hidden"> token {t.name}</span>
-                        </button>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <TableRegion label="API tokens" testId="settings-tokens" heads={['Name', 'Created', 'Last used', 'State']} hiddenHead="Actions">
+            {list.data.map((t) => (
+              <tr key={t.id} class={t.revokedAt ? 'muted' : undefined}>
+                <th scope="row">{t.name}</th>
+                <td>
+                  <Time value={t.createdAt} full />
+                </td>
+                <td>{t.lastUsedAt ? <Time value={t.lastUsedAt} full /> : 'Never'}</td>
+                <td>
+                  {t.revokedAt ? (
+                    <>
+                      Revoked <Time value={t.revokedAt} />
+                    </>
+                  ) : (
+                    'Active'
+                  )}
+                </td>
+                <td>
+                  {t.revokedAt ? null : (
+                    <button type="button" class="button-danger button-small" onClick={() => void revoke(t)}>
+                      Revoke<span class="visually-hidden"> token {t.name}</span>
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </TableRegion>
         )
       ) : null}
       {created ? (
@@ -702,8 +567,7 @@ function TokensSection() {
             <strong>Copy the token “{created.name}” now: it is shown only once.</strong> smsdesk cannot show it again; if it is
             lost, revoke it and create another.
           </p>
-          <div class="field">
-            <label for="token-value">New API token</label>
+          <Field id="token-value" label="New API token">
             <div class="input-row">
               <input id="token-value" ref={tokenRef} class="mono" type="text" readOnly value={created.token} data-testid="token-value" onFocus={(e) => e.currentTarget.select()} />
               <button type="button" onClick={() => void copy()}>
@@ -715,27 +579,22 @@ function TokensSection() {
                 Copied.
               </span>
             ) : null}
-          </div>
+          </Field>
           <button type="button" class="button-secondary" onClick={() => setCreated(null)}>
             I have copied it
           </button>
         </div>
       ) : null}
       <form class="form" onSubmit={create} noValidate>
-        <div class="field">
-          <label for="token-name">New token name</label>
+        <Field id="token-name" label="New token name">
           <div class="input-row">
             <input id="token-name" type="text" value={name} onInput={(e) => setName(e.currentTarget.value)} placeholder="e.g. CRM integration" />
-            <button type="submit" disabled={busy}>
-              {busy ? 'Creating…' : 'Create token'}
+            <button type="submit" disabled={form.busy}>
+              {form.busy ? 'Creating…' : 'Create token'}
             </button>
           </div>
-        </div>
-        {error ? (
-          <p class="field-error" role="alert">
-            {error}
-          </p>
-        ) : null}
+        </Field>
+        <FormMessages error={form.error} />
       </form>
     </section>
   );

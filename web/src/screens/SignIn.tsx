@@ -1,5 +1,7 @@
+import type { Ref } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, errorMessage, post } from '../api.ts';
+import { Field, FormMessages, SubmitActions } from '../components/forms.tsx';
 import { useTitle } from '../hooks.ts';
 import type { Session } from '../types.ts';
 
@@ -28,6 +30,7 @@ export function SignIn({ notice, onSignedIn }: { notice?: string; onSignedIn: (s
     return () => clearInterval(timer);
   }, [waitUntil]);
 
+  const invalid = Boolean(error);
   const secondsLeft = waitUntil === null ? 0 : Math.max(0, Math.ceil((waitUntil - now) / 1000));
 
   const submit = async (e: Event) => {
@@ -68,52 +71,48 @@ export function SignIn({ notice, onSignedIn }: { notice?: string; onSignedIn: (s
         </p>
       ) : null}
       <form class="card form" onSubmit={submit} data-testid="signin-form" noValidate>
-        <div class="field">
-          <label for="signin-email">Email</label>
-          <input
-            ref={emailRef}
-            id="signin-email"
-            name="email"
-            type="email"
-            autoComplete="username"
-            required
-            value={email}
-            onInput={(e) => setEmail(e.currentTarget.value)}
-            aria-invalid={error ? true : undefined}
-            aria-describedby={error ? 'signin-error' : undefined}
-          />
-        </div>
-        <div class="field">
-          <label for="signin-password">Password</label>
-          <input
-            id="signin-password"
-            name="password"
-            type="password"
-            autoComplete="current-password"
-            required
-            value={password}
-            onInput={(e) => setPassword(e.currentTarget.value)}
-            aria-invalid={error ? true : undefined}
-            aria-describedby={error ? 'signin-error' : undefined}
-          />
-        </div>
-        {error ? (
-          <p id="signin-error" class="field-error" role="alert" data-testid="signin-error">
-            {error}
-          </p>
-        ) : null}
+        <CredentialField label="Email" input={{ type: 'email', autoComplete: 'username' }} value={email} onInput={setEmail} invalid={invalid} inputRef={emailRef} />
+        <CredentialField label="Password" input={{ type: 'password', autoComplete: 'current-password' }} value={password} onInput={setPassword} invalid={invalid} />
+        <FormMessages error={error} errorId={ERROR_ID} errorTestId="signin-error" />
         {secondsLeft > 0 ? <p class="hint countdown">You can try again in {secondsLeft} s.</p> : null}
-        <div class="actions">
-          <button type="submit" disabled={busy || secondsLeft > 0}>
-            {busy ? 'Signing in…' : 'Sign in'}
-          </button>
-        </div>
+        <SubmitActions busy={busy} disabled={secondsLeft > 0} label="Sign in" busyLabel="Signing in…" />
       </form>
       <p class="hint">
         No account yet? An admin adds users in Settings; the first admin is made with{' '}
         <code>npx smsdesk user add --admin</code>.
       </p>
     </main>
+  );
+}
+
+const ERROR_ID = 'signin-error';
+
+/** The email or the password (its name, after its type): required, and described by the form's error while there is one. */
+function CredentialField({
+  label, input, value, onInput, invalid, inputRef,
+}: {
+  label: string;
+  input: { type: 'email'; autoComplete: 'username' } | { type: 'password'; autoComplete: 'current-password' };
+  value: string;
+  onInput: (value: string) => void;
+  invalid: boolean;
+  inputRef?: Ref<HTMLInputElement>;
+}) {
+  const id = `signin-${input.type}`;
+  return (
+    <Field id={id} label={label}>
+      <input
+        ref={inputRef}
+        id={id}
+        name={input.type}
+        {...input}
+        required
+        value={value}
+        onInput={(e) => onInput(e.currentTarget.value)}
+        aria-invalid={invalid ? true : undefined}
+        aria-describedby={invalid ? ERROR_ID : undefined}
+      />
+    </Field>
   );
 }
 

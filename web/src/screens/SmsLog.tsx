@@ -1,11 +1,12 @@
 import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
 import { get, withQuery } from '../api.ts';
-import { DeliveryBadge, LoadError, Loading, Time } from '../components/common.tsx';
+import { DeliveryBadge, LoadState, ScreenHead, TableRegion, Time } from '../components/common.tsx';
+import { DataList, Field, FilterSelect } from '../components/forms.tsx';
 import { DeliveryProblem } from '../components/MessageItem.tsx';
 import { plural } from '../format.ts';
-import { useDebounced, useResource, useThrottled, useTitle } from '../hooks.ts';
-import { useLiveEvents } from '../live.tsx';
+import { useDebounced, useResource, useTitle } from '../hooks.ts';
+import { useLiveReload } from '../live.tsx';
 import { knownNumbers, useSession } from '../session.tsx';
 import type { Message } from '../types.ts';
 
@@ -49,10 +50,7 @@ export function SmsLog() {
     [status, numberQuery, since, until],
     true,
   );
-  const refresh = useThrottled(log.reload, 500);
-  useLiveEvents((event) => {
-    if (event.type === 'message') refresh();
-  });
+  useLiveReload(log.reload, ['message']);
 
   const toggle = (id: number) =>
     setOpen((current) => {
@@ -69,28 +67,10 @@ export function SmsLog() {
 
   return (
     <section class="sms-log-screen">
-      <div class="screen-head">
-        <h1 tabIndex={-1}>SMS log</h1>
-        {log.loading && log.data ? (
-          <span class="hint">
-            Updating…
-          </span>
-        ) : null}
-      </div>
+      <ScreenHead title="SMS log" updating={log.loading && Boolean(log.data)} />
       <form class="filters" role="search" aria-label="Filter the SMS log" onSubmit={(e) => e.preventDefault()}>
-        <div class="field">
-          <label for="log-status">Status</label>
-          <select id="log-status" value={status} onChange={(e) => setStatus(e.currentTarget.value)} data-testid="log-status">
-            <option value="">All</option>
-            {STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div class="field">
-          <label for="log-number">Number</label>
+        <FilterSelect id="log-status" label="Status" all="All" options={STATUSES} value={status} onChange={setStatus} />
+        <Field id="log-number" label="Number">
           <input
             id="log-number"
             type="search"
@@ -102,22 +82,14 @@ export function SmsLog() {
             data-testid="log-number"
             autoComplete="off"
           />
-          <datalist id="log-number-list">
-            {Array.from(suggestions)
-              .sort()
-              .map((n) => (
-                <option key={n} value={n} />
-              ))}
-          </datalist>
-        </div>
-        <div class="field">
-          <label for="log-since">From date</label>
+          <DataList id="log-number-list" values={Array.from(suggestions).sort()} />
+        </Field>
+        <Field id="log-since" label="From date">
           <input id="log-since" type="date" value={since} max={until || undefined} onInput={(e) => setSince(e.currentTarget.value)} data-testid="log-since" />
-        </div>
-        <div class="field">
-          <label for="log-until">To date</label>
+        </Field>
+        <Field id="log-until" label="To date">
           <input id="log-until" type="date" value={until} min={since || undefined} onInput={(e) => setUntil(e.currentTarget.value)} data-testid="log-until" />
-        </div>
+        </Field>
       </form>
       {badRange ? (
         <p class="field-error" role="alert">
@@ -125,76 +97,64 @@ export function SmsLog() {
         </p>
       ) : null}
 
-      {log.error ? <LoadError error={log.error} retry={log.reload} what="the SMS log" /> : null}
-      {!log.data && log.loading ? <Loading what="the SMS log" /> : null}
+      <LoadState of={log} what="the SMS log" />
       {log.data ? (
         <>
           <p class="hint" aria-live="polite">
             {log.data.length === 0 ? 'No messages match these filters.' : plural(log.data.length, 'message')}
           </p>
-          <div class="table-wrap" role="region" aria-label="SMS log" tabIndex={0}>
-            <table class="table sms-log stack-on-narrow" data-testid="sms-log">
-              <caption class="visually-hidden">Messages, newest first. Each row's History button shows its status changes.</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Time</th>
-                  <th scope="col">Direction</th>
-                  <th scope="col">From</th>
-                  <th scope="col">To</th>
-                  <th scope="col">Message</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">
-                    <span class="visually-hidden">Details</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {log.data.map((m) => {
-                  const expanded = open.has(m.id);
-                  const detailsId = `log-details-${m.id}`;
-                  return (
-                    <Fragment key={m.id}>
-                      <tr data-testid="sms-log-row" data-message-id={m.id} class={expanded ? 'expanded' : undefined}>
-                        <td data-label="Time">
-                          <Time value={m.createdAt} full />
-                        </td>
-                        <td data-label="Direction">{m.direction === 'inbound' ? 'In' : 'Out'}</td>
-                        <td class="nowrap" data-label="From">{m.from}</td>
-                        <td class="nowrap" data-label="To">{m.to}</td>
-                        <td class="excerpt" title={m.body} data-label="Message">
-                          {excerpt(m.body) || (m.media.length ? `(${plural(m.media.length, 'attachment')})` : '(no text)')}
-                        </td>
-                        <td data-label="Status">
-                          <DeliveryBadge status={m.status} />
-                          {m.errorCode !== null ? <span class="problem-code"> {m.errorCode}</span> : null}
-                        </td>
-                        <td class="cell-action">
-                          <button
-                            type="button"
-                            class="button-secondary button-small"
-                            aria-expanded={expanded ? 'true' : 'false'}
-                            aria-controls={detailsId}
-                            onClick={() => toggle(m.id)}
-                            data-testid="sms-log-expand"
-                          >
-                            {expanded ? 'Hide' : 'History'}
-                            <span class="visually-hidden"> of the text {m.direction === 'inbound' ? 'from' : 'to'} {m.direction === 'inbound' ? m.from : m.to}</span>
-                          </button>
-                        </td>
-                      </tr>
-                      {expanded ? (
-                        <tr class="details-row" id={detailsId}>
-                          <td colSpan={7}>
-                            <LogDetails message={m} />
-                          </td>
-                        </tr>
-                      ) : null}
-                    </Fragment>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
+          <TableRegion
+            label="SMS log"
+            testId="sms-log"
+            class="sms-log stack-on-narrow"
+            caption="Messages, newest first. Each row's History button shows its status changes."
+            heads={['Time', 'Direction', 'From', 'To', 'Message', 'Status']}
+            hiddenHead="Details"
+          >
+            {log.data.map((m) => {
+              const expanded = open.has(m.id);
+              const detailsId = `log-details-${m.id}`;
+              return (
+                <Fragment key={m.id}>
+                  <tr data-testid="sms-log-row" data-message-id={m.id} class={expanded ? 'expanded' : undefined}>
+                    <td data-label="Time">
+                      <Time value={m.createdAt} full />
+                    </td>
+                    <td data-label="Direction">{m.direction === 'inbound' ? 'In' : 'Out'}</td>
+                    <td class="nowrap" data-label="From">{m.from}</td>
+                    <td class="nowrap" data-label="To">{m.to}</td>
+                    <td class="excerpt" title={m.body} data-label="Message">
+                      {excerpt(m.body) || (m.media.length ? `(${plural(m.media.length, 'attachment')})` : '(no text)')}
+                    </td>
+                    <td data-label="Status">
+                      <DeliveryBadge status={m.status} />
+                      {m.errorCode !== null ? <span class="problem-code"> {m.errorCode}</span> : null}
+                    </td>
+                    <td class="cell-action">
+                      <button
+                        type="button"
+                        class="button-secondary button-small"
+                        aria-expanded={expanded ? 'true' : 'false'}
+                        aria-controls={detailsId}
+                        onClick={() => toggle(m.id)}
+                        data-testid="sms-log-expand"
+                      >
+                        {expanded ? 'Hide' : 'History'}
+                        <span class="visually-hidden"> of the text {m.direction === 'inbound' ? 'from' : 'to'} {m.direction === 'inbound' ? m.from : m.to}</span>
+                      </button>
+                    </td>
+                  </tr>
+                  {expanded ? (
+                    <tr class="details-row" id={detailsId}>
+                      <td colSpan={7}>
+                        <LogDetails message={m} />
+                      </td>
+                    </tr>
+                  ) : null}
+                </Fragment>
+              );
+            })}
+          </TableRegion>
         </>
       ) : null}
     </section>

@@ -1,7 +1,8 @@
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { errorMessage, get, markRead, patch, withQuery } from '../api.ts';
+import { useEffect, useMemo, useRef } from 'preact/hooks';
+import { get, markRead, patch, withQuery } from '../api.ts';
 import { Composer } from '../components/Composer.tsx';
-import { LoadError, Loading, TicketStatusBadge } from '../components/common.tsx';
+import { LoadError, Loading, LoadState, TicketStatusBadge, ticketStatusLabel } from '../components/common.tsx';
+import { useSubmit } from '../components/forms.tsx';
 import { isSmsEcho, MessageItem, NoteItem, noteText } from '../components/MessageItem.tsx';
 import { nameIsPhone, toDate } from '../format.ts';
 import { useResource, useThrottled, useTitle } from '../hooks.ts';
@@ -68,8 +69,7 @@ export function Thread({ ticketId }: { ticketId: number }) {
       {t && ticket.error ? <LoadError error={ticket.error} retry={ticket.reload} what="the latest notes" /> : null}
 
       <h2 class="visually-hidden">Conversation</h2>
-      {messages.error ? <LoadError error={messages.error} retry={messages.reload} what="the texts" /> : null}
-      {!messages.data && messages.loading ? <Loading what="texts" /> : null}
+      <LoadState of={messages} what="the texts" loadingWhat="texts" />
       {t && messages.data ? (
         items.length === 0 ? (
           <p class="hint">No texts on this ticket yet.</p>
@@ -106,24 +106,15 @@ export function Thread({ ticketId }: { ticketId: number }) {
 }
 
 function ThreadHeader({ ticket: t, onChange }: { ticket: Ticket; onChange: (t: Ticket) => void }) {
-  const [saving, setSaving] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [saved, setSaved] = useState(false);
+  const { busy: saving, error, notice: saved, run } = useSubmit();
 
   const setStatus = async (status: TicketStatus) => {
     if (status === t.status) return;
-    setSaving(true);
-    setError(null);
-    setSaved(false);
-    try {
+    await run(async () => {
       const updated = await patch<Ticket>(`/api/v1/tickets/${t.id}`, { status });
       onChange(updated && typeof updated === 'object' && 'id' in updated ? updated : { ...t, status });
-      setSaved(true);
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setSaving(false);
-    }
+      return 'Saved';
+    });
   };
 
   return (
@@ -158,14 +149,14 @@ function ThreadHeader({ ticket: t, onChange }: { ticket: Ticket; onChange: (t: T
         >
           {TICKET_STATUSES.map((s) => (
             <option key={s} value={s}>
-              {s[0]!.toUpperCase() + s.slice(1)}
+              {ticketStatusLabel(s)}
             </option>
           ))}
         </select>
         {saving ? <span class="hint">Saving…</span> : null}
         {saved && !saving ? (
           <span class="hint" role="status">
-            Saved
+            {saved}
           </span>
         ) : null}
         {error ? (
