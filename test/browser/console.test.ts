@@ -220,4 +220,13 @@ describe.skipIf(!CHROMIUM)('agent console in chromium', () => {
     await expect.poll(() => page.getByTestId('settings-threading-error').textContent()).toMatch(/capture group/i);
     await expect.poll(() => page.getByTestId('settings-threading-saved').textContent()).toBe('');
   });
+
+  it("shows a status change in the thread, with who made it", async () => {
+    const { body } = await h.api<{ tickets: { id: number; status: string }[] }>(`/api/v1/tickets?phone=${encodeURIComponent('+14155550144')}`);
+    const ticketId = body.tickets[0]!.id;
+    await page.goto(`${h.smsdesk.url}/#/tickets/${ticketId}`);
+    await page.getByTestId('thread').waitFor();
+    await page.getByTestId('ticket-status').selectOption('resolved');
+    await expect.poll(() => page.getByTestId('status-change').last().textContent(), { timeout: 10_000 }).toMatch(/Open → Resolved, by Ana/);
+  });
 });

@@ -182,3 +182,11 @@ export interface LiveMessageEvent {
 }
 
 export type LiveEvent = { type: 'message'; data: LiveMessageEvent } | { type: 'ticket'; data: { id: number } };
+
+/** GET /api/v1/tickets/:id/history: a status change, by an agent's name, "API", "a text from the customer" or the helpdesk. */
+export interface TicketStatusChange {
+  status: TicketStatus;
+  previous: TicketStatus | null;
+  changedBy: string;
+  at: string;
+}

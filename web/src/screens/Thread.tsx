@@ -1,24 +1,29 @@
 import { useEffect, useMemo, useRef } from 'preact/hooks';
 import { get, markRead, patch, withQuery } from '../api.ts';
 import { Composer } from '../components/Composer.tsx';
-import { LoadError, Loading, LoadState, TicketStatusBadge, ticketStatusLabel } from '../components/common.tsx';
+import { LoadError, Loading, LoadState, TicketStatusBadge, ticketStatusLabel, Time } from '../components/common.tsx';
 import { useSubmit } from '../components/forms.tsx';
 import { isSmsEcho, MessageItem, NoteItem, noteText } from '../components/MessageItem.tsx';
 import { nameIsPhone, toDate } from '../format.ts';
 import { useResource, useThrottled, useTitle } from '../hooks.ts';
 import { useLiveEvents } from '../live.tsx';
-import { TICKET_STATUSES, type Message, type Note, type Ticket, type TicketStatus } from '../types.ts';
+import { TICKET_STATUSES, type Message, type Note, type Ticket, type TicketStatusChange, type TicketStatus } from '../types.ts';
 
 type Item =
   | { kind: 'message'; at: number; message: Message }
   | { kind: 'note'; at: number; note: Note; text: string }
-  | { kind: 'description'; at: number; text: string };
+  | { kind: 'description'; at: number; text: string }
+  | { kind: 'status'; at: number; change: TicketStatusChange };
 
 /** One ticket: its texts in and out and its agents' and internal notes, in time order, with the composer. */
 export function Thread({ ticketId }: { ticketId: number }) {
   const ticket = useResource(() => get<Ticket>(`/api/v1/tickets/${ticketId}`), [ticketId]);
   const messages = useResource(
     () => get<{ messages: Message[] }>(withQuery('/api/v1/messages', { ticketId })).then((r) => r.messages),
+    [ticketId],
+  );
+  const history = useResource(
+    () => get<{ statusChanges: TicketStatusChange[] }>(`/api/v1/tickets/${ticketId}/history`).then((r) => r.statusChanges),
     [ticketId],
   );
   useTitle(ticket.data ? ticket.data.subject || `Ticket #${ticketId}` : `Ticket #${ticketId}`);
@@ -29,7 +34,10 @@ export function Thread({ ticketId }: { ticketId: number }) {
   }, [loadedId]);
 
   const refreshMessages = useThrottled(messages.reload, 500);
-  const refreshTicket = useThrottled(ticket.reload, 500);
+  const refreshTicket = useThrottled(() => {
+    ticket.reload();
+    history.reload();
+  }, 500);
   useLiveEvents((event) => {
     if (event.type === 'message' && event.data.ticketId === ticketId) {
       refreshMessages();
@@ -42,7 +50,7 @@ export function Thread({ ticketId }: { ticketId: number }) {
   });
 
   const t = ticket.data;
-  const items = useMemo(() => buildItems(t, messages.data), [t, messages.data]);
+  const items = useMemo(() => buildItems(t, messages.data, history.data), [t, messages.data, history.data]);
 
   // On first load, bring the latest text into view (the composer sits below it).
   const scrolled = useRef(false);
@@ -62,7 +70,7 @@ export function Thread({ ticketId }: { ticketId: number }) {
       <header class="thread-head">
         {/* One heading for the whole life of the screen, so focus moved to it on navigation stays there. */}
         <h1 tabIndex={-1}>{t ? t.subject || `Ticket #${t.id}` : `Ticket #${ticketId}`}</h1>
-        {t ? <ThreadHeader ticket={t} onChange={(updated) => ticket.setData(() => updated)} /> : null}
+        {t ? <ThreadHeader ticket={t} onChange={(updated) => ticket.setData(() => updated)} onStatusChanged={history.reload} /> : null}
       </header>
       {!t && ticket.loading ? <Loading what="the ticket" /> : null}
       {!t && ticket.error ? <LoadError error={ticket.error} retry={ticket.reload} what={`ticket #${ticketId}`} /> : null}
@@ -80,6 +88,14 @@ export function Thread({ ticketId }: { ticketId: number }) {
                 return <MessageItem key={`m${item.message.id}`} message={item.message} contactName={t.requester.name || t.requester.phone} />;
               }
               if (item.kind === 'note') return <NoteItem key={`n${item.note.id}`} note={item.note} text={item.text} />;
+              if (item.kind === 'status') {
+                return (
+                  <li key={`s${item.at}-${item.change.status}`} class="system-line" data-testid="status-change">
+                    Status {item.change.previous ? `${ticketStatusLabel(item.change.previous)} → ` : ''}
+                    {ticketStatusLabel(item.change.status)}, by {item.change.changedBy} <Time value={item.change.at} />
+                  </li>
+                );
+              }
               return (
                 <li key="description" class="system-line">
                   {item.text}
@@ -105,7 +121,7 @@ export function Thread({ ticketId }: { ticketId: number }) {
   );
 }
 
-function ThreadHeader({ ticket: t, onChange }: { ticket: Ticket; onChange: (t: Ticket) => void }) {
+function ThreadHeader({ ticket: t, onChange, onStatusChanged }: { ticket: Ticket; onChange: (t: Ticket) => void; onStatusChanged: () => void }) {
   const { busy: saving, error, notice: saved, run } = useSubmit();
 
   const setStatus = async (status: TicketStatus) => {
@@ -113,6 +129,7 @@ function ThreadHeader({ ticket: t, onChange }: { ticket: Ticket; onChange: (t: T
     await run(async () => {
       const updated = await patch<Ticket>(`/api/v1/tickets/${t.id}`, { status });
       onChange(updated && typeof updated === 'object' && 'id' in updated ? updated : { ...t, status });
+      onStatusChanged();
       return 'Saved';
     });
   };
@@ -169,9 +186,10 @@ function ThreadHeader({ ticket: t, onChange }: { ticket: Ticket; onChange: (t: T
   );
 }
 
-function buildItems(ticket: Ticket | undefined, messages: Message[] | undefined): Item[] {
+function buildItems(ticket: Ticket | undefined, messages: Message[] | undefined, changes: TicketStatusChange[] | undefined): Item[] {
   const items: Item[] = [];
   const time = (v: string) => toDate(v)?.getTime() ?? 0;
+  for (const change of changes ?? []) items.push({ kind: 'status', at: time(change.at), change });
   for (const m of messages ?? []) items.push({ kind: 'message', at: time(m.createdAt), message: m });
   if (ticket) {
     const description = noteText(ticket.descriptionHtml ?? '');
@@ -182,6 +200,6 @@ function buildItems(ticket: Ticket | undefined, messages: Message[] | undefined)
       items.push({ kind: 'note', at: time(note.createdAt), note, text });
     }
   }
-  const order = { description: 0, message: 1, note: 2 } as const;
+  const order = { description: 0, message: 1, note: 2, status: 3 } as const;
   return items.sort((a, b) => a.at - b.at || order[a.kind] - order[b.kind]);
 }
