@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import { startHookReceiver } from '../helpers/hook-receiver.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FreshdeskHelpdesk } from '../../src/adapters/helpdesk/freshdesk/freshdesk-helpdesk.ts';
 import { HelpdeskBusy, HelpdeskError, type AttachmentInput } from '../../src/ports/helpdesk.ts';
@@ -373,20 +374,10 @@ describe('Freshdesk helpdesk against the Freshdesk fake', () => {
 
   it('fires the automation webhook with the ticket id and the shared secret', async () => {
     const fd = await start();
-    const got: { body: string; headers: IncomingHttpHeaders }[] = [];
-    const hook = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        got.push({ body: Buffer.concat(chunks).toString('utf8'), headers: req.headers });
-        res.writeHead(204).end();
-      });
-    });
-    servers.push(hook);
-    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
-    const address = hook.address();
+    const hook = await startHookReceiver();
+    const got = hook.received;
     const { ticketId } = await ticketFor(fd);
-    fake.webhook = { url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/hook`, secret: 's3cret' };
+    fake.webhook = { url: hook.url, secret: 's3cret' };
 
     fake.agentReply(ticketId, '<p>on it</p>');
     await fd.setStatus(ticketId, 'resolved');
@@ -397,5 +388,6 @@ describe('Freshdesk helpdesk against the Freshdesk fake', () => {
     ]);
     expect(got.every((g) => g.headers['x-smsdesk-secret'] === 's3cret' && g.headers['content-type'] === 'application/json')).toBe(true);
     expect(fake.deliveries.map((d) => d.status)).toEqual([204, 204]);
+    await hook.close();
   });
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { startHookReceiver } from '../helpers/hook-receiver.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FreshserviceHelpdesk } from '../../src/adapters/helpdesk/freshservice/freshservice-helpdesk.ts';
 import { HelpdeskBusy, HelpdeskError, type AttachmentInput } from '../../src/ports/helpdesk.ts';
@@ -13,11 +13,9 @@ function file(blobId: number, filename: string, contentType: string, data: Buffe
 
 describe('Freshservice helpdesk against the Freshservice fake', () => {
   let fake: FakeFreshservice;
-  const servers: { close(): void }[] = [];
 
   afterEach(async () => {
     await fake?.close();
-    for (const s of servers.splice(0)) s.close();
   });
 
   async function start(opts: { maxWaitMs?: number } = {}) {
@@ -209,19 +207,9 @@ describe('Freshservice helpdesk against the Freshservice fake', () => {
 
   it('fires the workflow webhook with the ticket id and the shared secret', async () => {
     const fs = await start();
-    const got: { body: string; headers: IncomingHttpHeaders }[] = [];
-    const hook = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        got.push({ body: Buffer.concat(chunks).toString('utf8'), headers: req.headers });
-        res.writeHead(204).end();
-      });
-    });
-    servers.push(hook);
-    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
-    const address = hook.address();
-    fake.webhook = { url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/hook`, secret: 's3cret' };
+    const hook = await startHookReceiver();
+    const got = hook.received;
+    fake.webhook = { url: hook.url, secret: 's3cret' };
 
     const { ticketId } = await ticketFor(fs);
     fake.agentReply(ticketId, '<p>on it</p>');
@@ -233,5 +221,6 @@ describe('Freshservice helpdesk against the Freshservice fake', () => {
     ]);
     expect(got.every((g) => g.headers['x-smsdesk-secret'] === 's3cret' && g.headers['content-type'] === 'application/json')).toBe(true);
     expect(fake.deliveries.map((d) => d.status)).toEqual([204, 204]);
+    await hook.close();
   });
 });

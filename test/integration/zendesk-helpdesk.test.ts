@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { startHookReceiver } from '../helpers/hook-receiver.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ZendeskHelpdesk } from '../../src/adapters/helpdesk/zendesk/zendesk-helpdesk.ts';
 import { HelpdeskBusy, HelpdeskError, TicketClosed, type AttachmentInput, type CreateTicketInput } from '../../src/ports/helpdesk.ts';
@@ -164,20 +164,11 @@ describe('ZendeskHelpdesk against the Zendesk fake', () => {
   });
 
   it('ticketForEvent lists public agent comments, not private notes, the description or the customer’s texts; the trigger signs its webhook', async () => {
-    const hooks: { headers: Record<string, string | string[] | undefined>; body: string }[] = [];
-    const server: Server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString('utf8')));
-      req.on('end', () => {
-        hooks.push({ headers: req.headers, body });
-        res.end('ok');
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as { port: number }).port;
+    const hook = await startHookReceiver(200);
+    const hooks = hook.received;
     try {
       const { id, requesterId } = await ticketFor();
-      fake.webhook = { url: `http://127.0.0.1:${port}/webhooks/helpdesk/zendesk`, secret: 'signing-secret' };
+      fake.webhook = { url: hook.url, secret: 'signing-secret' };
       await zd.addNote(id, { idempotencyKey: 'SM6', bodyHtml: '<p>customer text</p>', incoming: true, authorId: requesterId, private: false, attachments: [] });
       const reply = fake.agentReply(id, '<p>We shipped it today.</p>');
       fake.agentReply(id, '<p>internal: check the courier</p>', { private: true });
@@ -196,7 +187,7 @@ describe('ZendeskHelpdesk against the Zendesk fake', () => {
         expect(h.headers['x-zendesk-webhook-signature']).toBe(createHmac('sha256', 'signing-secret').update(timestamp + h.body).digest('base64'));
       }
     } finally {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await hook.close();
     }
   });
 
