@@ -229,4 +229,15 @@ describe.skipIf(!CHROMIUM)('agent console in chromium', () => {
     await page.getByTestId('ticket-status').selectOption('resolved');
     await expect.poll(() => page.getByTestId('status-change').last().textContent(), { timeout: 10_000 }).toMatch(/Open → Resolved, by Ana/);
   });
+
+  it('never shows a blank screen: a failed load says what went wrong and offers Retry', async () => {
+    const conversations = '**/api/v1/conversations*';
+    await page.route(conversations, (route) =>
+      route.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ error: { code: 'internal_error', message: 'Something went wrong on our side; it has been logged.' } }) }));
+    await page.goto(`${h.smsdesk.url}/#/inbox`);
+    await expect.poll(() => page.getByRole('alert').first().textContent()).toContain('Something went wrong on our side');
+    await page.unroute(conversations);
+    await page.getByRole('button', { name: 'Retry' }).first().click();
+    await page.getByTestId('inbox-row').first().waitFor();
+  });
 });
