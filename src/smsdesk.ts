@@ -85,11 +85,19 @@ export interface Smsdesk {
   close(): Promise<void>;
 }
 
-export function createLogger(level: string): Logger {
+/** The process's logger; secrets (tokens, cookies, signatures, passwords, API keys) never reach the log. */
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino({
     level,
-    redact: { paths: ['req.headers.authorization', 'req.headers["x-twilio-signature"]', 'authToken', '*.authToken'], censor: '[redacted]' },
-  });
+    redact: {
+      paths: [
+        'req.headers.authorization', 'req.headers["x-twilio-signature"]', 'req.headers.cookie', 'req.headers["x-csrf-token"]',
+        'req.headers["x-smsdesk-secret"]', 'req.headers["x-zendesk-webhook-signature"]', 'res.headers["set-cookie"]',
+        'authToken', '*.authToken', 'password', '*.password', 'apiKey', '*.apiKey', 'token', '*.token',
+      ],
+      censor: '[redacted]',
+    },
+  }, destination);
 }
 
 export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
