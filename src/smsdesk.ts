@@ -127,6 +127,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
   const history = new SqlStatusHistory(sql);
   const { helpdesk, remote } = await createHelpdesk(config, sql, records, {
     history,
+    smsTag: config.helpdesk.smsTag,
     summaryTtlMs: opts.helpdesk?.summaryTtlMs ?? DEFAULT_SUMMARY_TTL_MS,
     attachmentLink: (a: AttachmentInput) => links.url(a.blobId),
     maxWaitMs: opts.helpdesk?.maxWaitMs,
@@ -341,7 +342,7 @@ async function createHelpdesk(
   config: Config,
   sql: Sql,
   records: HelpdeskRecords,
-  opts: { summaryTtlMs: number; attachmentLink: (a: AttachmentInput) => string; maxWaitMs?: number; history: StatusHistory },
+  opts: { summaryTtlMs: number; attachmentLink: (a: AttachmentInput) => string; maxWaitMs?: number; history: StatusHistory; smsTag: string },
 ): Promise<{ helpdesk: Helpdesk; remote: RecordedHelpdesk | null }> {
   const h = config.helpdesk;
   let inner: RemoteHelpdesk;

@@ -79,6 +79,12 @@ describe.each(backends)('recorded helpdesk on $name', (backend) => {
     expect([...fake.tickets.keys()]).toEqual([id]);
   });
 
+  it('tags the tickets it opens with the configured SMS tag, so auto-SMS finds them', async () => {
+    const hd = new RecordedHelpdesk(inner, records, { ...opts, smsTag: 'text-me' });
+    const { id } = await hd.createTicket({ ...(await ticketInput('inbound:SM1')), tags: ['sms'] });
+    expect(fake.tickets.get(id)!.tags).toEqual(['text-me']);
+  });
+
   it('shares one write between concurrent calls with the same key', async () => {
     const hd = new RecordedHelpdesk(inner, records, opts);
     const input = await ticketInput('inbound:SM1');

@@ -14,6 +14,8 @@ export interface RecordedOptions {
   attachmentLink: (a: AttachmentInput) => string;
   /** Status changes seen in helpdesk events are recorded here. */
   history?: StatusHistory;
+  /** HELPDESK_SMS_TAG: the tag smsdesk's tickets carry, which auto-SMS looks for (default `sms`). */
+  smsTag?: string;
 }
 
 export const DEFAULT_SUMMARY_TTL_MS = 2 * 60_000;
@@ -66,7 +68,11 @@ export class RecordedHelpdesk implements RemoteHelpdesk {
     const key = input.idempotencyKey;
     const id = await this.once(key, 'ticket', () => this.inner.findTicketWith(input.requesterId, writeMarker(key)), async () => {
       const fit = this.fit(0, input.attachments);
-      const { id } = await this.inner.createTicket({ ...input, descriptionHtml: this.body(input.descriptionHtml, fit.linked, key), attachments: fit.kept });
+      // The configured SMS tag, so agents' replies on the tickets smsdesk opens are texted.
+      const tags = this.opts.smsTag ? [...new Set([...(input.tags ?? []).filter((t) => t !== 'sms'), this.opts.smsTag])] : input.tags;
+      const { id } = await this.inner.createTicket({
+        ...input, tags, descriptionHtml: this.body(input.descriptionHtml, fit.linked, key), attachments: fit.kept,
+      });
       await this.records.cacheTicket(this.name, {
         id, status: 'open', requesterId: input.requesterId, requesterPhone: input.requesterPhone, updatedAt: new Date(),
       }, bytes(fit.kept));
