@@ -29,6 +29,7 @@ export class TwilioMessaging implements Messaging {
   private readonly clients = new Map<string, TwilioClient>();
   private readonly limits = new Map<string, AdaptiveLimit>();
   private readonly numbers = new Map<string, { value: NumberCapabilities | null; until: number }>();
+  private readonly numberLists = new Map<string, { value: ({ number: string } & NumberCapabilities)[] | null; until: number }>();
 
   constructor(
     private readonly accounts: () => readonly TwilioAccount[],
@@ -109,15 +110,22 @@ export class TwilioMessaging implements Messaging {
     return value;
   }
 
+  /** Asked of Twilio at most every 10 minutes per account (a minute after a failure), like capabilities. */
   async listNumbers(accountSid: string): Promise<({ number: string } & NumberCapabilities)[] | null> {
+    const cached = this.numberLists.get(accountSid);
+    if (cached && cached.until > Date.now()) return cached.value;
+    let value: ({ number: string } & NumberCapabilities)[] | null;
+    let ttl = CAPABILITIES_TTL_MS;
     try {
       const found = await this.client(accountSid).incomingPhoneNumbers.list({ limit: 1000 });
-      const list = found.map((n) => ({ number: n.phoneNumber, sms: n.capabilities.sms, mms: n.capabilities.mms }));
-      for (const n of list) this.numbers.set(`${accountSid}:${n.number}`, { value: { sms: n.sms, mms: n.mms }, until: Date.now() + CAPABILITIES_TTL_MS });
-      return list;
+      value = found.map((n) => ({ number: n.phoneNumber, sms: n.capabilities.sms, mms: n.capabilities.mms }));
+      for (const n of value) this.numbers.set(`${accountSid}:${n.number}`, { value: { sms: n.sms, mms: n.mms }, until: Date.now() + ttl });
     } catch {
-      return null;
+      value = null;
+      ttl = CAPABILITIES_RETRY_MS;
     }
+    this.numberLists.set(accountSid, { value, until: Date.now() + ttl });
+    return value;
   }
 
   private client(accountSid: string): TwilioClient {
