@@ -94,7 +94,6 @@ export class RouteInbound {
       descriptionHtml: followUp + html,
       attachments,
       followUpOf: decision.followUpOf,
-      tags: ['sms'],
     });
     return id;
   }

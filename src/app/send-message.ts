@@ -129,7 +129,6 @@ export class SendMessage {
       subject: `SMS to ${formatPhone(to)}`,
       descriptionHtml: `<p>Conversation started by an agent from ${escapeHtml(from)}.</p>`,
       attachments: [],
-      tags: ['sms'],
     });
     await this.messages.bindTicket({ helpdesk: this.helpdesk.name, ticketId: id, contactKey: to, twilioNumber: from });
     return id;

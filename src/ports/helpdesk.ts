@@ -102,6 +102,7 @@ export interface CreateTicketInput {
   attachments: AttachmentInput[];
   /** The closed ticket this one follows up, if any. */
   followUpOf?: number;
+  /** Extra tags; remote helpdesks always add HELPDESK_SMS_TAG (RecordedHelpdesk). */
   tags?: string[];
   /** The requester's phone (E.164), which the requester id stands for. */
   requesterPhone: string;

@@ -14,7 +14,7 @@ export interface RecordedOptions {
   attachmentLink: (a: AttachmentInput) => string;
   /** Status changes seen in helpdesk events are recorded here. */
   history?: StatusHistory;
-  /** HELPDESK_SMS_TAG: the tag smsdesk's tickets carry, which auto-SMS looks for (default `sms`). */
+  /** HELPDESK_SMS_TAG: the tag every ticket smsdesk opens carries, which auto-SMS looks for (default `sms`). */
   smsTag?: string;
 }
 
@@ -68,8 +68,8 @@ export class RecordedHelpdesk implements RemoteHelpdesk {
     const key = input.idempotencyKey;
     const id = await this.once(key, 'ticket', () => this.inner.findTicketWith(input.requesterId, writeMarker(key)), async () => {
       const fit = this.fit(0, input.attachments);
-      // The configured SMS tag, so agents' replies on the tickets smsdesk opens are texted.
-      const tags = this.opts.smsTag ? [...new Set([...(input.tags ?? []).filter((t) => t !== 'sms'), this.opts.smsTag])] : input.tags;
+      // The SMS tag, so agents' replies on the tickets smsdesk opens are texted.
+      const tags = [...new Set([...(input.tags ?? []), this.opts.smsTag ?? 'sms'])];
       const { id } = await this.inner.createTicket({
         ...input, tags, descriptionHtml: this.body(input.descriptionHtml, fit.linked, key), attachments: fit.kept,
       });
