@@ -109,6 +109,10 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
   await migrate(sql);
 
   const queue = new JobQueue(sql, { ...DEFAULT_QUEUE_OPTIONS, ...opts.queue });
+  /** Every worker polls and backs off alike; they differ in how many jobs they claim and run at once. */
+  const workerOptions = (name: string, concurrency: number, parallel: number): WorkerOptions => ({
+    queue: name, concurrency, parallel, pollMs: 500, retryBaseMs: 1000, retryMaxMs: 5 * 60_000, ...opts.worker,
+  });
   // Several instances on one PostgreSQL: live events travel by NOTIFY, so every browser sees every instance's work.
   const consoleEvents = new ConsoleEvents(await notifyRelay(sql));
   const stopListening = await consoleEvents.start();
@@ -146,17 +150,9 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
   const route = new RouteInbound(store, helpdesk, fetchMedia, () => threading.current(), clock, optOuts, history);
   const worker = new Worker<{ messageId: number }>(
     queue,
-    {
-      queue: ROUTE_INBOUND_QUEUE,
-      concurrency: 16,
-      // The embedded database is one connection on this thread: a few handlers keep media downloads
-      // overlapping without crowding out webhook acks. PostgreSQL has a pool to spread them over.
-      parallel: sql.kind === 'pglite' ? 4 : 10,
-      pollMs: 500,
-      retryBaseMs: 1000,
-      retryMaxMs: 5 * 60_000,
-      ...opts.worker,
-    },
+    // The embedded database is one connection on this thread: a few handlers keep media downloads
+    // overlapping without crowding out webhook acks. PostgreSQL has a pool to spread them over.
+    workerOptions(ROUTE_INBOUND_QUEUE, 16, sql.kind === 'pglite' ? 4 : 10),
     async (job) => {
       const ticketId = await route.run(job.payload.messageId, job.attempts);
       if (ticketId !== null) consoleEvents.publish({ event: 'message', data: { id: job.payload.messageId, ticketId, direction: 'inbound' } });
@@ -176,7 +172,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
   const noteProblem = new NoteDeliveryProblem(outbound, helpdesk);
   const notes = new Worker<{ messageId: number }>(
     queue,
-    { queue: DELIVERY_NOTE_QUEUE, concurrency: 8, parallel: 4, pollMs: 500, retryBaseMs: 1000, retryMaxMs: 5 * 60_000, ...opts.worker },
+    workerOptions(DELIVERY_NOTE_QUEUE, 8, 4),
     (job) => noteProblem.run(job.payload.messageId),
     logger,
   );
@@ -187,16 +183,8 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
   const deliver = new DeliverMessage(outbound, messaging, helpdesk, () => `${publicUrl}/webhooks/twilio/status`, pacing, applyStatus, optOuts);
   const sender = new Worker<{ messageId: number }>(
     queue,
-    {
-      queue: SEND_QUEUE,
-      concurrency: 32,
-      // Sends wait on Twilio's API, not on the database: more of them may be in flight.
-      parallel: 16,
-      pollMs: 500,
-      retryBaseMs: 1000,
-      retryMaxMs: 5 * 60_000,
-      ...opts.worker,
-    },
+    // Sends wait on Twilio's API, not on the database: more of them may be in flight.
+    workerOptions(SEND_QUEUE, 32, 16),
     async (job) => {
       const sent = await deliver.run(job.payload.messageId);
       if (sent) consoleEvents.publish({ event: 'message', data: { id: sent.id, ticketId: sent.ticketId, direction: 'outbound' } });
@@ -220,7 +208,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
   const events = helpdeskEvents
     ? new Worker<{ ticketId: number }>(
         queue,
-        { queue: HELPDESK_EVENT_QUEUE, concurrency: 8, parallel: 4, pollMs: 500, retryBaseMs: 1000, retryMaxMs: 5 * 60_000, ...opts.worker },
+        workerOptions(HELPDESK_EVENT_QUEUE, 8, 4),
         async (job) => {
           await helpdeskEvents.run(job.payload.ticketId);
           consoleEvents.publish({ event: 'ticket', data: { id: job.payload.ticketId } });
@@ -229,6 +217,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
       )
     : null;
   const users = new SqlUserStore(sql);
+  const conversations = new ConversationQueries(sql);
   const auth = { apiTokens: () => (config.apiToken ? [config.apiToken] : []), users };
   const app = await buildHttpApp({
     logger,
@@ -252,7 +241,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     attachmentLinks: links,
     sessions: { users, secureCookies: () => publicUrl.startsWith('https://') },
     console: {
-      helpdesk: helpdesk.name, conversations: new ConversationQueries(sql), events: consoleEvents, optOuts, store, blobs, links, groups: numberGroups,
+      helpdesk: helpdesk.name, conversations, events: consoleEvents, optOuts, store, blobs, links, groups: numberGroups,
     },
     admin: {
       users,
@@ -268,8 +257,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
         sandbox: config.twilio.sandbox || Boolean(opts.sandbox),
         accounts: () => config.twilio.accounts,
         listNumbers: (accountSid) => messaging.listNumbers(accountSid),
-        seenNumbers: async () => (await sql.query<{ n: string }>(
-          `SELECT DISTINCT twilio_number AS n FROM ticket_links WHERE helpdesk = $1 ORDER BY 1`, [helpdesk.name])).map((r) => r.n),
+        seenNumbers: () => conversations.numbers(helpdesk.name),
         ratePerSecond: (number) => senderRate(number, config.senderRates),
       },
     },

@@ -70,4 +70,10 @@ export class ConversationQueries {
       [userId, helpdesk, ticketId],
     );
   }
+
+  /** The Twilio numbers texts have been bound to (for accounts Twilio cannot list, and the sandbox). */
+  async numbers(helpdesk: string): Promise<string[]> {
+    const rows = await this.sql.query<{ n: string }>('SELECT DISTINCT twilio_number AS n FROM ticket_links WHERE helpdesk = $1 ORDER BY 1', [helpdesk]);
+    return rows.map((r) => r.n);
+  }
 }
