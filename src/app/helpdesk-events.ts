@@ -2,7 +2,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { AgentMessage, TicketEventView } from '../ports/helpdesk.ts';
 import type { HelpdeskRecords } from '../ports/helpdesk-records.ts';
 import type { RecordedHelpdesk } from '../adapters/helpdesk/recorded-helpdesk.ts';
-import { writeMarker } from '../adapters/helpdesk/recorded-helpdesk.ts';
+import { hasWriteMarker } from '../adapters/helpdesk/recorded-helpdesk.ts';
 import { AppError } from '../domain/errors.ts';
 import { autoSmsRefusedHtml } from '../domain/ticket-format.ts';
 import type { SendMessage } from './send-message.ts';
@@ -46,7 +46,7 @@ export class HelpdeskEvents {
     const tagged = view.tags.some((t) => t.toLowerCase() === tag);
     const own = await this.helpdesk.ownNotes(fresh.map((m) => m.id));
     for (const m of fresh) {
-      const ours = own.has(m.id) || m.bodyHtml.includes(writeMarker(''));
+      const ours = own.has(m.id) || hasWriteMarker(m.bodyHtml);
       if (tagged && !ours) await this.sendOne(view, m);
       await this.records.markHandled(name, ticketId, m.id);
     }

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { parse } from './validation.ts';
 import type { UserStore } from '../ports/user-store.ts';
 import type { NumberCapabilities } from '../ports/messaging.ts';
 import type { NumberGroupsStore, ThreadingSettingsStore } from '../adapters/db/settings-store.ts';
@@ -32,11 +33,6 @@ const threadingChange = z.object({
   ticketIdPattern: z.string().max(200).optional(),
 }).strict();
 
-function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
-  const r = schema.safeParse(value);
-  if (!r.success) throw invalid('invalid_request', r.error.issues.map((i) => `${where} ${i.path.join('.')} ${i.message}`.replace(/\s+/g, ' ')).join('; '));
-  return r.data;
-}
 
 /** Admins' screens: settings (threading live, the rest shown), users, API tokens. */
 export async function admin(app: FastifyInstance, opts: AdminOptions): Promise<void> {

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { parse } from './validation.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import { TICKET_STATUSES, type Helpdesk, type HelpdeskAttachment, type HelpdeskTicket } from '../ports/helpdesk.ts';
 import type { MessageStore } from '../ports/message-store.ts';
@@ -190,10 +191,3 @@ function phone(raw: string): string {
   return e164;
 }
 
-function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
-  const result = schema.safeParse(value ?? {});
-  if (!result.success) {
-    throw invalid('invalid_request', result.error.issues.map((i) => `${where} ${i.path.join('.') || ''} ${i.message}`.replace(/\s+/g, ' ')).join('; '));
-  }
-  return result.data;
-}

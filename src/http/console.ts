@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { parse } from './validation.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { MessageStore } from '../ports/message-store.ts';
 import type { OptOutStore } from '../ports/opt-out-store.ts';
@@ -38,19 +39,18 @@ export async function consoleApi(app: FastifyInstance, opts: ConsoleOptions): Pr
   app.addHook('onRequest', authenticate(opts.auth));
 
   app.get('/api/v1/conversations', async (request) => {
-    const q = z.object({
+    const q = parse(z.object({
       status: z.enum(TICKET_STATUSES).optional(), number: z.string().optional(), q: z.string().max(200).optional(), group: z.string().max(50).optional(),
-    }).safeParse(request.query);
-    if (!q.success) throw invalid('invalid_request', `query: ${q.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
-    const number = q.data.number ? toE164(q.data.number) : undefined;
-    if (q.data.number && !number) throw invalid('invalid_phone', `number "${q.data.number}" is not a phone number; use E.164, e.g. +14155550199.`);
-    const text = q.data.q?.trim();
+    }), request.query, 'query');
+    const number = q.number ? toE164(q.number) : undefined;
+    if (q.number && !number) throw invalid('invalid_phone', `number "${q.number}" is not a phone number; use E.164, e.g. +14155550199.`);
+    const text = q.q?.trim();
     // A phone number however it is written ("(415) 555-0111", "+1 415…"): its digits, found inside the E.164.
     const digits = text && /^[\d\s()+.-]+$/.test(text) ? text.replace(/\D/g, '') : '';
     const groups = await opts.groups.all();
-    const inGroup = q.data.group ? Object.keys(groups).filter((n) => groups[n] === q.data.group) : undefined;
+    const inGroup = q.group ? Object.keys(groups).filter((n) => groups[n] === q.group) : undefined;
     const conversations = await opts.conversations.list({
-      helpdesk: opts.helpdesk, userId: userId(request), status: q.data.status, number: number ?? undefined, numbers: inGroup,
+      helpdesk: opts.helpdesk, userId: userId(request), status: q.status, number: number ?? undefined, numbers: inGroup,
       q: digits.length >= 3 ? digits : text || undefined,
     });
     return { conversations: conversations.map((c) => ({ ...c, group: groups[c.twilioNumber] ?? null })) };

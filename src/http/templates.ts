@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { parse } from './validation.ts';
 import { invalid, notFound } from '../domain/errors.ts';
 import { checkValueNames, renderTemplate, validateTemplate, type TemplateValues } from '../domain/templates.ts';
 import type { Template, TemplateStore } from '../ports/template-store.ts';
@@ -89,10 +90,3 @@ function idParam(request: FastifyRequest): number {
   return Number(raw);
 }
 
-function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
-  const result = schema.safeParse(value ?? {});
-  if (!result.success) {
-    throw invalid('invalid_request', result.error.issues.map((i) => `${where} ${i.path.join('.') || ''} ${i.message}`.replace(/\s+/g, ' ')).join('; '));
-  }
-  return result.data;
-}

@@ -25,6 +25,11 @@ export function writeMarker(key: string): string {
   return `smsdesk ref ${key}`;
 }
 
+/** Whether a body carries smsdesk's marker, i.e. smsdesk wrote it (even if the crash lost the record). */
+export function hasWriteMarker(html: string): boolean {
+  return html.includes(writeMarker(''));
+}
+
 /**
  * A remote helpdesk with what smsdesk keeps locally around it:
  * - every write is idempotent: recorded as started before the call and done (with the remote id) after it;
