@@ -30,7 +30,7 @@ export interface UserStore {
   /** The user and their password hash, by email (case-insensitive). */
   byEmail(email: string): Promise<(User & { passwordHash: string }) | null>;
   createSession(userId: number, tokenHash: string, csrfToken: string, expiresAt: Date): Promise<void>;
-  /** A live session by its token hash, its expiry pushed to `renewTo` when that is later. */
+  /** A live session by its token hash, its expiry pushed to `renewTo` (at most every 10 minutes). */
   session(tokenHash: string, renewTo: Date): Promise<Session | null>;
   endSession(tokenHash: string): Promise<void>;
   createToken(name: string, tokenHash: string, createdBy: number | null): Promise<ApiTokenView>;

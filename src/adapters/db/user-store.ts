@@ -4,6 +4,8 @@ import type { ApiTokenView, Role, Session, User, UserStore } from '../../ports/u
 interface UserRow { id: number; email: string; name: string; role: Role; password_hash: string }
 interface TokenRow { id: number; name: string; created_at: Date; last_used_at: Date | null; revoked_at: Date | null }
 
+const RENEW_EVERY_MS = 10 * 60_000;
+
 const user = (r: UserRow): User => ({ id: r.id, email: r.email, name: r.name, role: r.role });
 const token = (r: TokenRow): ApiTokenView => ({ id: r.id, name: r.name, createdAt: r.created_at, lastUsedAt: r.last_used_at, revokedAt: r.revoked_at });
 
@@ -42,12 +44,18 @@ export class SqlUserStore implements UserStore {
 
   async session(tokenHash: string, renewTo: Date): Promise<Session | null> {
     const [r] = await this.sql.query<UserRow & { csrf_token: string; expires_at: Date }>(
-      `UPDATE sessions s SET expires_at = GREATEST(s.expires_at, $2)
-         FROM users u WHERE s.token_hash = $1 AND s.expires_at > now() AND u.id = s.user_id
-       RETURNING u.id, u.email, u.name, u.role, u.password_hash, s.csrf_token, s.expires_at`,
-      [tokenHash, renewTo],
+      `SELECT u.id, u.email, u.name, u.role, u.password_hash, s.csrf_token, s.expires_at
+         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > now()`,
+      [tokenHash],
     );
-    return r ? { user: user(r), csrfToken: r.csrf_token, expiresAt: r.expires_at } : null;
+    if (!r) return null;
+    // Renewed at most every 10 minutes: a browser's every request is a read, not a write.
+    let expiresAt = new Date(r.expires_at);
+    if (renewTo.getTime() - expiresAt.getTime() > RENEW_EVERY_MS) {
+      await this.sql.query('UPDATE sessions SET expires_at = $2 WHERE token_hash = $1', [tokenHash, renewTo]);
+      expiresAt = renewTo;
+    }
+    return { user: user(r), csrfToken: r.csrf_token, expiresAt };
   }
 
   async endSession(tokenHash: string): Promise<void> {
