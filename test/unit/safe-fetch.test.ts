@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, LookupFunction } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notPublic } from '../../src/adapters/web/public-address.ts';
-import { FetchRefusedError, safeFetch } from '../../src/adapters/web/safe-fetch.ts';
+import { FetchRefusedError, safeFetch, type FetchPolicy } from '../../src/adapters/web/safe-fetch.ts';
 import { fetchAllowed, parseFetchAllow } from '../../src/domain/fetch-allow.ts';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 
@@ -91,7 +91,7 @@ describe('safeFetch', () => {
   });
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
   const allowed = () => ({ allow: [{ host: '127.0.0.1', port }] });
-  const refusal = async (url: string, policy = { allow: [] as { host: string; port: number | null }[] }) => {
+  const refusal = async (url: string, policy: FetchPolicy = { allow: [] }) => {
     const err = await safeFetch(url, { method: 'HEAD', timeoutMs: 2000 }, policy).then(() => null, (e: unknown) => e);
     expect(err, url).toBeInstanceOf(FetchRefusedError);
     return (err as FetchRefusedError).reason;
@@ -124,13 +124,13 @@ describe('safeFetch', () => {
   it('judges every address the resolver gives, at connect time (the one lookup the connection uses)', async () => {
     connections.length = 0;
     const asked: string[] = [];
-    const resolver = (host: string, options: { all?: boolean }, cb: (...a: unknown[]) => void) => {
+    const resolver: LookupFunction = (host, options, cb) => {
       asked.push(host);
       const all = [{ address: '10.0.0.8', family: 4 }, { address: '127.0.0.1', family: 4 }];
       if (options.all) cb(null, all);
       else cb(null, all[0]!.address, 4);
     };
-    expect(await refusal(`https://files.example:${port}/`, { allow: [], lookup: resolver } as never)).toBe('resolves to a private address (10.0.0.8)');
+    expect(await refusal(`https://files.example:${port}/`, { allow: [], lookup: resolver })).toBe('resolves to a private address (10.0.0.8)');
     expect(asked).toEqual(['files.example']);
     expect(connections).toEqual([]);
   });
