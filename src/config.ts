@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { compileTicketIdPattern } from './domain/threading.ts';
 import { toE164 } from './domain/phone.ts';
 import { parseSenderRates } from './domain/sender-rates.ts';
+import { parseFetchAllow, type FetchAllowEntry } from './domain/fetch-allow.ts';
 
 /**
  * Configuration from the environment, optionally completed by a JSON file (SMSDESK_CONFIG); the environment
@@ -46,6 +47,8 @@ export interface Config {
   logLevel: string;
   /** Per-number send rates in segments per second (SMSDESK_SENDER_RATES); others get their kind's default. */
   senderRates: ReadonlyMap<string, number>;
+  /** SMSDESK_FETCH_ALLOW: development hosts that user-supplied URLs may reach although not public. */
+  fetchAllow: readonly FetchAllowEntry[];
 }
 
 export class ConfigError extends Error {
@@ -199,6 +202,12 @@ export function loadConfig(env: Source = process.env): Config {
   } catch (err) {
     throw new ConfigError('SMSDESK_SENDER_RATES', (err as Error).message);
   }
+  let fetchAllow: FetchAllowEntry[];
+  try {
+    fetchAllow = parseFetchAllow(src.SMSDESK_FETCH_ALLOW ?? '');
+  } catch (err) {
+    throw new ConfigError('SMSDESK_FETCH_ALLOW', (err as Error).message);
+  }
   const databaseUrl = src.DATABASE_URL?.trim() || null;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL', 'must start with postgres:// (or be unset for the embedded database)');
@@ -237,5 +246,6 @@ export function loadConfig(env: Source = process.env): Config {
     },
     logLevel: src.LOG_LEVEL || 'info',
     senderRates,
+    fetchAllow,
   };
 }

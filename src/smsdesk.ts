@@ -36,7 +36,8 @@ import type { AttachmentInput, RemoteHelpdesk } from './ports/helpdesk.ts';
 import type { HelpdeskRecords } from './ports/helpdesk-records.ts';
 import { HelpdeskEvents, HELPDESK_EVENT_QUEUE } from './app/helpdesk-events.ts';
 import { NoteDeliveryProblem, DELIVERY_NOTE_QUEUE } from './app/note-delivery-problem.ts';
-import { AttachmentLinks } from './http/attachments.ts';
+import { AttachmentLinks, ownAttachments } from './http/attachments.ts';
+import type { FetchPolicy } from './adapters/web/safe-fetch.ts';
 import { SqlUserStore } from './adapters/db/user-store.ts';
 import { SqlStatusHistory } from './adapters/db/status-history.ts';
 import type { StatusHistory } from './ports/status-history.ts';
@@ -66,6 +67,8 @@ export interface SmsdeskOptions {
   helpdesk?: { maxWaitMs?: number; summaryTtlMs?: number };
   /** Where the built console is (default web/dist of this package). */
   webDistDir?: string;
+  /** User-supplied URLs (outbound media): a resolver and trusted CAs of the tests' own (the allow-list is config). */
+  fetch?: Omit<FetchPolicy, 'allow'>;
   /** false: accept webhooks but route nothing (tests of a crash between ack and routing). */
   startWorker?: boolean;
 }
@@ -192,11 +195,13 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     logger,
   );
   const templates = new SqlTemplateStore(sql);
+  const queries = new MessageQueries(sql);
+  const mediaProbe = new HttpMediaProbe({ policy: { ...opts.fetch, allow: config.fetchAllow }, own: ownAttachments(links, queries) });
   const send = new SendMessage(outbound, store, helpdesk, optOuts, {
     accounts: () => config.twilio.accounts,
     defaultNumber: config.twilio.defaultNumber,
     capabilities: (accountSid, number) => messaging.capabilities(accountSid, number),
-    mediaProbe: new HttpMediaProbe(),
+    mediaProbe,
     templates,
     onQueued: (ticketId) => {
       sender.wake();
@@ -226,7 +231,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     webhooks: { publicUrl: () => publicUrl, accounts: () => config.twilio.accounts, receiveInbound, applyStatus },
     api: {
       publicUrl: () => publicUrl,
-      helpdesk, store, queries: new MessageQueries(sql), blobs, send, events: consoleEvents, history,
+      helpdesk, store, queries, blobs, send, events: consoleEvents, history,
     },
     templates: { store: templates, renderForTicket: (...args) => send.renderForTicket(...args) },
     sandbox: opts.sandbox ?? null,

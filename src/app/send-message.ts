@@ -136,12 +136,13 @@ export class SendMessage {
 
   /**
    * Everything that would make Twilio (or the customer) refuse the message, checked before anything is
-   * stored: Twilio's limits, MMS capability, what the media URLs' servers say (missing files, 5 MB in all),
-   * and opt-outs (409). Cheap checks first; Twilio and the media servers are asked only for a message that
+   * stored: Twilio's limits, MMS capability, what the media URLs' servers say (missing files, 5 MB in all;
+   * URLs smsdesk will not fetch, such as private addresses), and opt-outs (409). Cheap checks first; Twilio and the media servers are asked only for a message that
    * passes them. Returns the account to send with.
    */
   private async check(m: { to: string; from: string; body: string; mediaUrls: string[] }): Promise<string> {
-    const message = { body: m.body, from: m.from, media: m.mediaUrls.map((url) => ({ url })), mmsCapable: true };
+    const probe = this.options.mediaProbe;
+    const message = { body: m.body, from: m.from, media: m.mediaUrls.map((url) => ({ url, plainHttp: probe.plainHttpAllowed(url) })), mmsCapable: true };
     checkOutbound(message);
     const accountSid = (await this.outbound.accountForNumber(m.from)) ?? this.options.accounts()[0]?.sid;
     if (!accountSid) throw invalid('no_twilio_account', 'No Twilio account is configured: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN.');
@@ -155,10 +156,12 @@ export class SendMessage {
     if (m.mediaUrls.length > 0) {
       const capabilities = await this.options.capabilities(accountSid, m.from);
       checkOutbound({ ...message, mmsCapable: capabilities?.mms ?? true });
-      const found = await Promise.all(m.mediaUrls.map((url) => this.options.mediaProbe.probe(url)));
+      const found = await Promise.all(m.mediaUrls.map((url) => probe.probe(url)));
       checkOutbound({
         ...message,
-        media: m.mediaUrls.map((url, i) => ({ url, size: found[i]!.size ?? undefined, unreachable: found[i]!.unreachable ?? undefined })),
+        media: message.media.map((media, i) => ({
+          ...media, size: found[i]!.size ?? undefined, unreachable: found[i]!.unreachable ?? undefined, refused: found[i]!.refused ?? undefined,
+        })),
       });
     }
     return accountSid;

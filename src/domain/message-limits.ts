@@ -26,6 +26,10 @@ export interface OutboundMedia {
   size?: number;
   /** Why the URL cannot be fetched, when its server said so (e.g. "answered 404 Not Found"). */
   unreachable?: string;
+  /** Why smsdesk will not fetch the URL at all (e.g. "resolves to a loopback address (127.0.0.1)"). */
+  refused?: string;
+  /** The URL may use plain http (smsdesk's own attachment link, or a development host on SMSDESK_FETCH_ALLOW). */
+  plainHttp?: boolean;
 }
 
 export interface OutboundMessage {
@@ -43,6 +47,7 @@ export type OutboundProblemCode =
   | 'mms_not_supported'
   | 'too_many_media'
   | 'invalid_media_url'
+  | 'media_url_not_allowed'
   | 'media_unreachable'
   | 'media_too_large';
 
@@ -50,9 +55,6 @@ export interface OutboundProblem {
   code: OutboundProblemCode;
   message: string;
 }
-
-/** Hosts allowed over plain http, so tests and local development can serve media without TLS. */
-const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /** Every problem with the message, in the order an agent should fix them; empty when it can be sent. */
 export function outboundProblems(message: OutboundMessage): OutboundProblem[] {
@@ -85,11 +87,20 @@ export function outboundProblems(message: OutboundMessage): OutboundProblem[] {
         'Send the rest in another message.',
     );
   }
-  for (const { url } of media) {
-    if (!isAllowedMediaUrl(url)) {
+  for (const { url, plainHttp } of media) {
+    if (!isAllowedMediaUrl(url, plainHttp === true)) {
       problem(
         'invalid_media_url',
         `Attachment URL "${url}" is not a valid https:// URL: Twilio fetches each attachment from its URL, which must be public and use https.`,
+      );
+    }
+  }
+  for (const { url, refused } of media) {
+    if (refused) {
+      problem(
+        'media_url_not_allowed',
+        `Attachment URL "${url}" ${refused}: smsdesk fetches attachments only over https from public addresses, as Twilio does. ` +
+          'Link a file on a public https:// server (a development server can be listed in SMSDESK_FETCH_ALLOW).',
       );
     }
   }
@@ -118,7 +129,7 @@ export function checkOutbound(message: OutboundMessage): void {
   if (first) throw invalid(first.code, first.message);
 }
 
-function isAllowedMediaUrl(raw: string): boolean {
+function isAllowedMediaUrl(raw: string, plainHttp: boolean): boolean {
   let url: URL;
   try {
     url = new URL(raw);
@@ -126,7 +137,7 @@ function isAllowedMediaUrl(raw: string): boolean {
     return false;
   }
   if (url.protocol === 'https:') return url.hostname !== '';
-  return url.protocol === 'http:' && LOCAL_HOSTS.has(url.hostname);
+  return url.protocol === 'http:' && plainHttp && url.hostname !== '';
 }
 
 function isSize(size: number | undefined): size is number {

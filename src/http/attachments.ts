@@ -4,6 +4,7 @@ import type { BlobStore } from '../ports/blob-store.ts';
 import { BlobNotFoundError } from '../ports/blob-store.ts';
 import type { MessageQueries } from '../adapters/db/message-queries.ts';
 import { notFound } from '../domain/errors.ts';
+import type { OwnAttachments } from '../ports/media-probe.ts';
 
 /** Types a browser may render inline; anything else downloads, so a hostile upload cannot run as a page. */
 const INLINE_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
@@ -46,6 +47,36 @@ export class AttachmentLinks {
     return `${this.publicUrl()}/attachments/${blobId}/${this.sign(blobId)}`;
   }
 
+  /** Whether a URL is under PUBLIC_URL, i.e. smsdesk's own, whatever its path. */
+  owns(raw: string): boolean {
+    return this.pathUnderBase(raw) !== null;
+  }
+
+  /** The attachment a link of ours names, when its signature holds; null for any other URL. */
+  blobIdOf(raw: string): number | null {
+    const m = /^\/attachments\/(\d{1,15})\/([\w-]+)$/.exec(this.pathUnderBase(raw) ?? '');
+    if (!m) return null;
+    const id = Number(m[1]);
+    return this.verify(id, m[2]!) ? id : null;
+  }
+
+  /** The URL's path below PUBLIC_URL's ('' for PUBLIC_URL itself); null when the URL is not under it. */
+  private pathUnderBase(raw: string): string | null {
+    const base = this.publicUrl();
+    if (!base) return null;
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      return null;
+    }
+    const root = new URL(base);
+    const prefix = root.pathname.replace(/\/+$/, '');
+    if (url.origin !== root.origin) return null;
+    if (url.pathname !== prefix && !url.pathname.startsWith(`${prefix}/`)) return null;
+    return url.pathname.slice(prefix.length);
+  }
+
   verify(blobId: number, signature: string): boolean {
     const expected = Buffer.from(this.sign(blobId));
     const given = Buffer.from(signature);
@@ -55,6 +86,18 @@ export class AttachmentLinks {
   private sign(blobId: number): string {
     return createHmac('sha256', this.key).update(`attachment:${blobId}`).digest('base64url').slice(0, 32);
   }
+}
+
+/** smsdesk's own links as outbound media: the blob's size and type from the database, no HTTP request. */
+export function ownAttachments(links: AttachmentLinks, queries: MessageQueries): OwnAttachments {
+  return {
+    owns: (url) => links.owns(url),
+    async find(url) {
+      const id = links.blobIdOf(url);
+      const blob = id === null ? null : await queries.blob(id);
+      return blob ? { size: blob.size, contentType: blob.contentType } : null;
+    },
+  };
 }
 
 export async function attachmentLinks(app: FastifyInstance, opts: { links: AttachmentLinks; queries: MessageQueries; blobs: BlobStore }): Promise<void> {

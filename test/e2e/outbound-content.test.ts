@@ -78,8 +78,11 @@ describe('outbound message content', () => {
     }
   });
 
+  /** The media server is on 127.0.0.1: smsdesk reaches it only through the development allow-list. */
+  const withMediaServer = () => startHarness(pgliteBackend, { env: { SMSDESK_FETCH_ALLOW: new URL(mediaBase).host } });
+
   it('sends media from an MMS-capable number, refuses it from one without MMS, and counts at most 10', async () => {
-    h = await startHarness(pgliteBackend);
+    h = await withMediaServer();
     const ticketId = await ticketFrom();
     const photo = `${mediaBase}/120000/photo.jpg`;
     const ok = await reply(ticketId, { body: 'Your label', mediaUrls: [photo] });
@@ -106,7 +109,7 @@ describe('outbound message content', () => {
   });
 
   it('asks the media servers for sizes: over 5 MB in all, or a missing or private file, is refused up front', async () => {
-    h = await startHarness(pgliteBackend);
+    h = await withMediaServer();
     const ticketId = await ticketFrom();
     const tooBig = await reply(ticketId, { body: 'two big', mediaUrls: [`${mediaBase}/${3 * MB}/a.jpg`, `${mediaBase}/${2 * MB + 1}/b.jpg`] });
     expect([tooBig.status, tooBig.body.error?.code]).toEqual([400, 'media_too_large']);

@@ -18,27 +18,36 @@ describe('HttpMediaProbe', () => {
     res.writeHead(410).end();
   });
   let base = '';
+  let probe: HttpMediaProbe;
+  /** No link is smsdesk's own here (see test/e2e/ssrf.test.ts for those). */
+  const own = { owns: () => false, find: async () => null };
   beforeAll(async () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const port = (server.address() as AddressInfo).port;
+    base = `http://127.0.0.1:${port}`;
+    // A local server is reached only through the development allow-list.
+    probe = new HttpMediaProbe({ policy: { allow: [{ host: '127.0.0.1', port }] }, own, timeoutMs: 1000 });
   });
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
-  const probe = new HttpMediaProbe(1000);
 
   it('reads size and type from a HEAD, following redirects, with no credentials', async () => {
-    expect(await probe.probe(`${base}/moved`)).toEqual({ size: 4321, contentType: 'image/png', unreachable: null });
+    expect(await probe.probe(`${base}/moved`)).toEqual({ size: 4321, contentType: 'image/png', unreachable: null, refused: null });
     expect(seen.every((r) => r.method === 'HEAD' && r.headers.authorization === undefined && r.headers.cookie === undefined)).toBe(true);
   });
 
   it('falls back to a ranged GET when HEAD gives no length, keeping the type HEAD gave', async () => {
     seen.length = 0;
-    expect(await probe.probe(`${base}/nolength`)).toEqual({ size: 7, contentType: 'image/jpeg', unreachable: null });
+    expect(await probe.probe(`${base}/nolength`)).toEqual({ size: 7, contentType: 'image/jpeg', unreachable: null, refused: null });
     expect(seen.map((r) => [r.method, r.headers.range])).toEqual([['HEAD', undefined], ['GET', 'bytes=0-0']]);
   });
 
   it('reports a file the server says is gone, and knows nothing of a 503 or a dead host', async () => {
     expect((await probe.probe(`${base}/gone`)).unreachable).toBe('answered 410 Gone');
-    expect(await probe.probe(`${base}/flaky`)).toEqual({ size: null, contentType: null, unreachable: null });
-    expect(await probe.probe('http://127.0.0.1:9/nothing-listens')).toEqual({ size: null, contentType: null, unreachable: null });
+    const unknown = { size: null, contentType: null, unreachable: null, refused: null };
+    expect(await probe.probe(`${base}/flaky`)).toEqual(unknown);
+    // Port 9 is not on the allow-list: refused without a connection; an allow-listed host that is down is unknown.
+    expect(await probe.probe('http://127.0.0.1:9/nothing-listens')).toEqual({ ...unknown, refused: 'uses plain http (only https is fetched)' });
+    const down = new HttpMediaProbe({ policy: { allow: [{ host: '127.0.0.1', port: 9 }] }, own, timeoutMs: 1000 });
+    expect(await down.probe('http://127.0.0.1:9/nothing-listens')).toEqual(unknown);
   });
 });

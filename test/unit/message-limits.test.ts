@@ -51,10 +51,12 @@ describe('outboundProblems', () => {
     { name: 'media on a number without MMS', message: msg({ mmsCapable: false, media: [image(1)] }), codes: ['mms_not_supported'] },
     { name: 'text on a number without MMS', message: msg({ mmsCapable: false }), codes: [] },
     { name: 'http media URL', message: msg({ media: [{ url: 'http://cdn.example.com/a.jpg' }] }), codes: ['invalid_media_url'] },
-    { name: 'http on 127.0.0.1 (tests)', message: msg({ media: [{ url: 'http://127.0.0.1:8080/a.jpg' }] }), codes: [] },
-    { name: 'http on localhost (tests)', message: msg({ media: [{ url: 'http://localhost:3000/a.jpg' }] }), codes: [] },
-    { name: 'http on [::1] (tests)', message: msg({ media: [{ url: 'http://[::1]:3000/a.jpg' }] }), codes: [] },
-    { name: 'http on a localhost lookalike', message: msg({ media: [{ url: 'http://localhost.evil.example/a.jpg' }] }), codes: ['invalid_media_url'] },
+    // Plain http only where the caller says so (smsdesk's own links, SMSDESK_FETCH_ALLOW): not for loopback as such.
+    { name: 'http on 127.0.0.1', message: msg({ media: [{ url: 'http://127.0.0.1:8080/a.jpg' }] }), codes: ['invalid_media_url'] },
+    { name: 'http on localhost', message: msg({ media: [{ url: 'http://localhost:3000/a.jpg' }] }), codes: ['invalid_media_url'] },
+    { name: 'http on [::1]', message: msg({ media: [{ url: 'http://[::1]:3000/a.jpg' }] }), codes: ['invalid_media_url'] },
+    { name: 'http allowed by the caller', message: msg({ media: [{ url: 'http://127.0.0.1:8080/a.jpg', plainHttp: true }] }), codes: [] },
+    { name: 'a URL smsdesk will not fetch', message: msg({ media: [{ ...image(1), refused: 'is a loopback address (127.0.0.1)' }] }), codes: ['media_url_not_allowed'] },
     { name: 'relative URL', message: msg({ media: [{ url: '/files/a.jpg' }] }), codes: ['invalid_media_url'] },
     { name: 'not a URL', message: msg({ media: [{ url: 'not a url' }] }), codes: ['invalid_media_url'] },
     { name: 'ftp URL', message: msg({ media: [{ url: 'ftp://example.com/a.jpg' }] }), codes: ['invalid_media_url'] },
@@ -133,6 +135,13 @@ describe('checkOutbound', () => {
       message: msg({ media: [{ url: 'http://cdn.example.com/a.jpg' }] }),
       code: 'invalid_media_url',
       text: 'Attachment URL "http://cdn.example.com/a.jpg" is not a valid https:// URL: Twilio fetches each attachment from its URL, which must be public and use https.',
+    },
+    {
+      name: 'media URL smsdesk will not fetch',
+      message: msg({ media: [{ url: 'https://intranet.example/a.jpg', refused: 'resolves to a private address (10.0.0.5)' }] }),
+      code: 'media_url_not_allowed',
+      text: 'Attachment URL "https://intranet.example/a.jpg" resolves to a private address (10.0.0.5): smsdesk fetches attachments only over https from public addresses, as Twilio does. ' +
+        'Link a file on a public https:// server (a development server can be listed in SMSDESK_FETCH_ALLOW).',
     },
   ];
   it.each(messages)('$name → invalid($code)', ({ message, code, text }) => {
