@@ -322,6 +322,21 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX ticket_status_events_ticket ON ticket_status_events (helpdesk, ticket_id, id);
     `,
   },
+  {
+    version: 9,
+    name: 'scheduled messages',
+    sql: `
+      -- A scheduled message waits as status 'scheduled' until send_at; held_by says why it was moved (quiet hours).
+      -- origin: agent, api, helpdesk or automation:<id>; created_by: the agent who wrote it.
+      ALTER TABLE messages ADD COLUMN send_at timestamptz;
+      ALTER TABLE messages ADD COLUMN held_by text;
+      ALTER TABLE messages ADD COLUMN origin text;
+      ALTER TABLE messages ADD COLUMN created_by int REFERENCES users (id) ON DELETE SET NULL;
+      CREATE INDEX messages_scheduled ON messages (send_at, id) WHERE status = 'scheduled';
+      -- Due jobs are claimed in due-time order straight from this index, however many wait for later.
+      CREATE INDEX jobs_due ON jobs (queue, run_at, id) WHERE state <> 'failed';
+    `,
+  },
 ];
 
 export async function migrate(sql: Sql): Promise<number> {

@@ -1,5 +1,5 @@
 import type { Sql } from './sql.ts';
-import { lockKeysForEnqueue } from '../queue/job-queue.ts';
+import { enqueueing, enqueueJobs, jobInsert } from '../queue/job-queue.ts';
 import type { Status } from '../../domain/message-status.ts';
 import type { EarlyCallback, JobOnChange, NewOutboundMessage, OutboundForSending, OutboundStore, StatusChange, StatusEntry } from '../../ports/outbound-store.ts';
 
@@ -43,19 +43,14 @@ export class SqlOutboundStore implements OutboundStore {
          ON CONFLICT (origin_key) DO NOTHING
          RETURNING id
        ), job AS (
-         INSERT INTO jobs (queue, key, payload) SELECT $10, $11, jsonb_build_object('messageId', id) FROM ins
+         ${jobInsert({ queue: '$10', key: '$11', payload: "jsonb_build_object('messageId', id)", from: 'ins' })}
        )
        SELECT id FROM ins
        UNION ALL
        SELECT id FROM messages WHERE $12::text IS NOT NULL AND origin_key = $12 AND NOT EXISTS (SELECT 1 FROM ins)`,
       [m.accountSid, m.from, m.to, m.body, m.mediaUrls.length, m.encoding, m.segments, m.ticketId, JSON.stringify(m.mediaUrls), queue, key, m.originKey ?? null],
     );
-    const rows = this.sql.kind === 'postgres'
-      ? await this.sql.transaction(async (tx) => {
-          await lockKeysForEnqueue(tx, queue, [key]);
-          return insert(tx);
-        })
-      : await insert(this.sql);
+    const rows = await enqueueing(this.sql, queue, [key], insert);
     return rows[0]!.id;
   }
 
@@ -144,8 +139,7 @@ export class SqlOutboundStore implements OutboundStore {
       const result = { id: row.id, ticketId: row.ticket_id, to: row.to_number, before: row.status, status: next.status };
       const job = jobOnChange?.(result);
       if (job) {
-        await lockKeysForEnqueue(tx, job.queue, [job.key]);
-        await tx.query('INSERT INTO jobs (queue, key, payload) VALUES ($1, $2, $3::jsonb)', [job.queue, job.key, JSON.stringify(job.payload)]);
+        await enqueueJobs(tx, job.queue, [{ key: job.key, payload: job.payload }]);
       }
       return result;
     });
