@@ -27,7 +27,8 @@ import { DeliverMessage } from './app/deliver-message.ts';
 import { SqlSenderBudget } from './adapters/db/sender-budget.ts';
 import { senderRate } from './domain/sender-rates.ts';
 import { ApplyStatus } from './app/apply-status.ts';
-import { SendMessage, SEND_QUEUE } from './app/send-message.ts';
+import { SendMessage, SEND_QUEUE, SCHEDULE_QUEUE } from './app/send-message.ts';
+import { ScheduledMessages } from './app/scheduled-messages.ts';
 import type { SandboxOptions } from './http/sandbox.ts';
 import { SqlHelpdeskRecords } from './adapters/db/helpdesk-records.ts';
 import { sharedKey } from './adapters/db/secrets.ts';
@@ -202,7 +203,22 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
       sender.wake();
       consoleEvents.publish({ event: 'message', data: { direction: 'outbound', status: 'queued', ticketId } });
     },
+    onScheduled: (at) => timers.wakeAt(at),
   });
+  const scheduled = new ScheduledMessages(outbound, optOuts, helpdesk, clock, {
+    released: (m) => {
+      sender.wake();
+      consoleEvents.publish({ event: 'message', data: { id: m.id, direction: 'outbound', status: 'queued', ticketId: m.ticketId } });
+    },
+    failed: (m) => consoleEvents.publish({ event: 'message', data: { id: m.id, direction: 'outbound', status: 'failed', ticketId: m.ticketId } }),
+  });
+  // Scheduled messages' timers: each is a job due at its sendAt (claimed from the due-time index).
+  const timers = new Worker<{ messageId: number }>(
+    queue,
+    { ...workerOptions(SCHEDULE_QUEUE, 32, 8), dueOnly: true },
+    (job) => scheduled.release(job.payload.messageId),
+    logger,
+  );
 
   const helpdeskEvents = remote ? new HelpdeskEvents(remote, records, send, { tag: () => config.helpdesk.smsTag, clock }) : null;
   const events = helpdeskEvents
@@ -226,7 +242,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     webhooks: { publicUrl: () => publicUrl, accounts: () => config.twilio.accounts, receiveInbound, applyStatus },
     api: {
       publicUrl: () => publicUrl,
-      helpdesk, store, queries: new MessageQueries(sql), blobs, send, events: consoleEvents, history,
+      helpdesk, store, queries: new MessageQueries(sql), blobs, send, scheduled, events: consoleEvents, history,
     },
     templates: { store: templates, renderForTicket: (...args) => send.renderForTicket(...args) },
     sandbox: opts.sandbox ?? null,
@@ -274,6 +290,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
   if (opts.startWorker !== false) {
     worker.start();
     sender.start();
+    timers.start();
     notes.start();
     events?.start();
   }
@@ -292,6 +309,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     async idle() {
       await worker.idle();
       await events?.idle();
+      await timers.idle();
       await sender.idle();
       await notes.idle();
     },
@@ -300,6 +318,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
       await worker.stop();
       await events?.stop();
       await sender.stop();
+      await timers.stop();
       await notes.stop();
       stopListening();
       await blobs.close?.();

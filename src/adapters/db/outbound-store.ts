@@ -1,7 +1,9 @@
 import type { Sql } from './sql.ts';
 import { enqueueing, enqueueJobs, jobInsert } from '../queue/job-queue.ts';
 import type { Status } from '../../domain/message-status.ts';
-import type { EarlyCallback, JobOnChange, NewOutboundMessage, OutboundForSending, OutboundStore, StatusChange, StatusEntry } from '../../ports/outbound-store.ts';
+import type {
+  EarlyCallback, JobOnChange, NewOutboundMessage, OutboundForSending, OutboundStore, Release, Schedule, SendJob, StatusChange, StatusEntry,
+} from '../../ports/outbound-store.ts';
 
 interface Row {
   id: number;
@@ -18,6 +20,7 @@ interface Row {
   origin_key: string | null;
   status: Status;
   error_code: number | null;
+  send_at: Date | null;
 }
 
 /**
@@ -32,31 +35,96 @@ async function lockSid(tx: Sql, sid: string): Promise<void> {
 export class SqlOutboundStore implements OutboundStore {
   constructor(private readonly sql: Sql) {}
 
-  async create(m: NewOutboundMessage, queue: string, key: string): Promise<number> {
+  async create(m: NewOutboundMessage, send: SendJob, schedule?: Schedule): Promise<number> {
     const insert = (tx: Sql) => tx.query<{ id: number }>(
       `WITH ins AS (
          INSERT INTO messages (account_sid, direction, from_number, to_number, contact_key, body, num_media, params, status,
-                               status_history, encoding, segments, ticket_id, media_urls, send_state, origin_key)
-         VALUES ($1, 'outbound', $2, $3, $3, $4, $5, '{}'::jsonb, 'queued',
-                 jsonb_build_array(jsonb_build_object('status', 'queued', 'at', now(), 'errorCode', NULL)),
-                 $6, $7, $8, $9::jsonb, 'pending', $12)
+                               status_history, encoding, segments, ticket_id, media_urls, send_state, origin_key,
+                               send_at, origin, created_by)
+         VALUES ($1, 'outbound', $2, $3, $3, $4, $5, '{}'::jsonb, CASE WHEN $13::timestamptz IS NULL THEN 'queued' ELSE 'scheduled' END,
+                 jsonb_build_array(jsonb_build_object('status', CASE WHEN $13::timestamptz IS NULL THEN 'queued' ELSE 'scheduled' END, 'at', now(), 'errorCode', NULL)),
+                 $6, $7, $8, $9::jsonb, 'pending', $12, $13, $15, $16)
          ON CONFLICT (origin_key) DO NOTHING
          RETURNING id
        ), job AS (
-         ${jobInsert({ queue: '$10', key: '$11', payload: "jsonb_build_object('messageId', id)", from: 'ins' })}
+         ${jobInsert({
+           queue: 'CASE WHEN $13::timestamptz IS NULL THEN $10 ELSE $14 END',
+           key: `CASE WHEN $13::timestamptz IS NULL THEN $11 ELSE 'message:' || id END`,
+           payload: "jsonb_build_object('messageId', id)", runAt: '$13', from: 'ins',
+         })}
        )
        SELECT id FROM ins
        UNION ALL
        SELECT id FROM messages WHERE $12::text IS NOT NULL AND origin_key = $12 AND NOT EXISTS (SELECT 1 FROM ins)`,
-      [m.accountSid, m.from, m.to, m.body, m.mediaUrls.length, m.encoding, m.segments, m.ticketId, JSON.stringify(m.mediaUrls), queue, key, m.originKey ?? null],
+      [m.accountSid, m.from, m.to, m.body, m.mediaUrls.length, m.encoding, m.segments, m.ticketId, JSON.stringify(m.mediaUrls),
+        send.queue, send.key, m.originKey ?? null, schedule?.at ?? null, schedule?.queue ?? null, m.origin, m.createdBy ?? null],
     );
-    const rows = await enqueueing(this.sql, queue, [key], insert);
+    // A scheduled message's timer has a key of its own: it waits for nobody, and nobody waits for it.
+    const rows = await enqueueing(this.sql, send.queue, schedule ? [] : [send.key], insert);
     return rows[0]!.id;
+  }
+
+  async releaseDue(id: number, send: SendJob): Promise<Release> {
+    return this.sql.transaction(async (tx) => {
+      const rows = await tx.query<{ id: number }>(
+        `UPDATE messages SET status = 'queued',
+                status_history = status_history || jsonb_build_array(jsonb_build_object('status', 'queued', 'at', now(), 'errorCode', NULL))
+          WHERE id = $1 AND status = 'scheduled' AND send_at <= now() RETURNING id`,
+        [id],
+      );
+      if (rows.length) {
+        await enqueueJobs(tx, send.queue, [{ key: send.key, payload: { messageId: id } }]);
+        return { outcome: 'released' } as const;
+      }
+      const now = await tx.query<{ status: Status; send_at: Date | null }>('SELECT status, send_at FROM messages WHERE id = $1', [id]);
+      const r = now[0];
+      if (r?.status === 'scheduled' && r.send_at) return { outcome: 'later', at: r.send_at } as const;
+      return { outcome: 'gone', status: r?.status ?? 'canceled' } as const;
+    });
+  }
+
+  async reschedule(id: number, change: { sendAt?: Date; body?: string; encoding?: string; segments?: number }, timerQueue: string): Promise<boolean> {
+    return this.sql.transaction(async (tx) => {
+      const rows = await tx.query<{ send_at: Date }>(
+        `UPDATE messages SET send_at = COALESCE($2, send_at), body = COALESCE($3, body), encoding = COALESCE($4, encoding),
+                segments = COALESCE($5, segments), held_by = CASE WHEN $2::timestamptz IS NULL THEN held_by END
+          WHERE id = $1 AND status = 'scheduled' RETURNING send_at`,
+        [id, change.sendAt ?? null, change.body ?? null, change.encoding ?? null, change.segments ?? null],
+      );
+      if (!rows.length) return false;
+      // A timer already claimed finds the new time itself (releaseDue answers "later").
+      await tx.query(`UPDATE jobs SET run_at = $3 WHERE queue = $1 AND key = $2 AND state = 'ready'`, [timerQueue, `message:${id}`, rows[0]!.send_at]);
+      return true;
+    });
+  }
+
+  async cancelScheduled(id: number, timerQueue: string): Promise<boolean> {
+    return this.sql.transaction(async (tx) => {
+      const rows = await tx.query(
+        `UPDATE messages SET status = 'canceled', send_state = 'rejected',
+                status_history = status_history || jsonb_build_array(jsonb_build_object('status', 'canceled', 'at', now(), 'errorCode', NULL))
+          WHERE id = $1 AND status = 'scheduled' RETURNING id`,
+        [id],
+      );
+      if (!rows.length) return false;
+      await tx.query(`DELETE FROM jobs WHERE queue = $1 AND key = $2 AND state = 'ready'`, [timerQueue, `message:${id}`]);
+      return true;
+    });
+  }
+
+  async failScheduled(id: number, message: string): Promise<boolean> {
+    const rows = await this.sql.query(
+      `UPDATE messages SET status = 'failed', send_state = 'rejected', error_message = $2,
+              status_history = status_history || jsonb_build_array(jsonb_build_object('status', 'failed', 'at', now(), 'errorCode', NULL))
+        WHERE id = $1 AND status = 'scheduled' RETURNING id`,
+      [id, message],
+    );
+    return rows.length > 0;
   }
 
   async loadForSending(id: number): Promise<OutboundForSending | null> {
     const rows = await this.sql.query<Row>(
-      `SELECT id, sid, account_sid, from_number, to_number, body, media_urls, ticket_id, send_state, attempt_started_at, send_slot_at, origin_key, status, error_code
+      `SELECT id, sid, account_sid, from_number, to_number, body, media_urls, ticket_id, send_state, attempt_started_at, send_slot_at, origin_key, status, error_code, send_at
          FROM messages WHERE id = $1 AND direction = 'outbound'`,
       [id],
     );
@@ -65,7 +133,7 @@ export class SqlOutboundStore implements OutboundStore {
     return {
       id: r.id, sid: r.sid, accountSid: r.account_sid, from: r.from_number, to: r.to_number, body: r.body,
       mediaUrls: r.media_urls, ticketId: r.ticket_id, originKey: r.origin_key, status: r.status, errorCode: r.error_code, sendState: r.send_state, attemptStartedAt: r.attempt_started_at,
-      sendSlotAt: r.send_slot_at,
+      sendSlotAt: r.send_slot_at, sendAt: r.send_at,
     };
   }
 

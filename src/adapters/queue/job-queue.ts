@@ -199,8 +199,12 @@ export class JobQueue {
     return rows.length;
   }
 
-  async counts(queue: string): Promise<{ ready: number; running: number; failed: number }> {
-    const rows = await this.sql.query<{ state: string; n: number }>('SELECT state, count(*)::int AS n FROM jobs WHERE queue = $1 GROUP BY state', [queue]);
+  /** Jobs by state; `dueOnly`: ready jobs count only once due (a timer queue's future jobs are not work yet). */
+  async counts(queue: string, opts: { dueOnly?: boolean } = {}): Promise<{ ready: number; running: number; failed: number }> {
+    const rows = await this.sql.query<{ state: string; n: number }>(
+      `SELECT state, count(*)::int AS n FROM jobs WHERE queue = $1 AND ($2::boolean IS NOT TRUE OR state <> 'ready' OR run_at <= now()) GROUP BY state`,
+      [queue, opts.dueOnly ?? false],
+    );
     const by = Object.fromEntries(rows.map((r) => [r.state, r.n]));
     return { ready: by.ready ?? 0, running: by.running ?? 0, failed: by.failed ?? 0 };
   }
