@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { compileTicketIdPattern } from './domain/threading.ts';
 import { toE164 } from './domain/phone.ts';
 import { parseSenderRates } from './domain/sender-rates.ts';
+import { compileSchedule, type ScheduleSettings } from './domain/hours.ts';
 
 /**
  * Configuration from the environment, optionally completed by a JSON file (SMSDESK_CONFIG); the environment
@@ -46,6 +47,8 @@ export interface Config {
   logLevel: string;
   /** Per-number send rates in segments per second (SMSDESK_SENDER_RATES); others get their kind's default. */
   senderRates: ReadonlyMap<string, number>;
+  /** Quiet and business hours, time zone, monthly limit: the defaults that Settings may override. */
+  schedule: ScheduleSettings;
 }
 
 export class ConfigError extends Error {
@@ -204,6 +207,20 @@ export function loadConfig(env: Source = process.env): Config {
     throw new ConfigError('DATABASE_URL', 'must start with postgres:// (or be unset for the embedded database)');
   }
 
+  const schedule: ScheduleSettings = {
+    quietHours: src.QUIET_HOURS?.trim() || null,
+    businessHours: src.BUSINESS_HOURS?.trim() || null,
+    holidays: [],
+    defaultTimezone: src.DEFAULT_TIMEZONE?.trim() || 'UTC',
+    monthlyLimit: src.SMS_MONTHLY_LIMIT?.trim() ? integer(src, 'SMS_MONTHLY_LIMIT', 0, 1, 1_000_000_000) : null,
+  };
+  try {
+    compileSchedule(schedule);
+  } catch (err) {
+    const [variable, ...rest] = (err as Error).message.split(': ');
+    throw new ConfigError(variable!, rest.join(': '));
+  }
+
   return {
     port,
     host,
@@ -237,5 +254,6 @@ export function loadConfig(env: Source = process.env): Config {
     },
     logLevel: src.LOG_LEVEL || 'info',
     senderRates,
+    schedule,
   };
 }

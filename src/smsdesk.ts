@@ -29,6 +29,9 @@ import { senderRate } from './domain/sender-rates.ts';
 import { ApplyStatus } from './app/apply-status.ts';
 import { SendMessage, SEND_QUEUE, SCHEDULE_QUEUE } from './app/send-message.ts';
 import { ScheduledMessages } from './app/scheduled-messages.ts';
+import { ScheduleSettingsStore } from './adapters/db/schedule-settings-store.ts';
+import { SqlUsageStore } from './adapters/db/usage-store.ts';
+import { RecipientZones } from './adapters/phone/time-zones.ts';
 import type { SandboxOptions } from './http/sandbox.ts';
 import { SqlHelpdeskRecords } from './adapters/db/helpdesk-records.ts';
 import { sharedKey } from './adapters/db/secrets.ts';
@@ -193,6 +196,8 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     logger,
   );
   const templates = new SqlTemplateStore(sql);
+  const schedule = new ScheduleSettingsStore(sql, config.schedule);
+  const zones = new RecipientZones(sql);
   const send = new SendMessage(outbound, store, helpdesk, optOuts, {
     accounts: () => config.twilio.accounts,
     defaultNumber: config.twilio.defaultNumber,
@@ -204,6 +209,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
       consoleEvents.publish({ event: 'message', data: { direction: 'outbound', status: 'queued', ticketId } });
     },
     onScheduled: (at) => timers.wakeAt(at),
+    monthlyLimit: async () => (await schedule.current()).monthlyLimit,
   });
   const scheduled = new ScheduledMessages(outbound, optOuts, helpdesk, clock, {
     released: (m) => {
@@ -211,7 +217,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
       consoleEvents.publish({ event: 'message', data: { id: m.id, direction: 'outbound', status: 'queued', ticketId: m.ticketId } });
     },
     failed: (m) => consoleEvents.publish({ event: 'message', data: { id: m.id, direction: 'outbound', status: 'failed', ticketId: m.ticketId } }),
-  });
+  }, { settings: () => schedule.current(), zoneOf: (phone, fallback) => zones.zoneOf(phone, fallback) });
   // Scheduled messages' timers: each is a job due at its sendAt (claimed from the due-time index).
   const timers = new Worker<{ messageId: number }>(
     queue,
@@ -244,6 +250,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
       publicUrl: () => publicUrl,
       helpdesk, store, queries: new MessageQueries(sql), blobs, send, scheduled, events: consoleEvents, history,
     },
+    usage: { usage: new SqlUsageStore(sql), schedule, zones, clock },
     templates: { store: templates, renderForTicket: (...args) => send.renderForTicket(...args) },
     sandbox: opts.sandbox ?? null,
     helpdeskWebhooks: {

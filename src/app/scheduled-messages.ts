@@ -1,9 +1,11 @@
 import type { Helpdesk } from '../ports/helpdesk.ts';
 import type { OptOutStore } from '../ports/opt-out-store.ts';
-import type { OutboundForSending, OutboundStore } from '../ports/outbound-store.ts';
+import type { OutboundForSending, OutboundStore, Release } from '../ports/outbound-store.ts';
 import { DeferJob } from '../ports/queue.ts';
 import type { Clock } from '../ports/clock.ts';
-import { conflict, notFound } from '../domain/errors.ts';
+import { AppError, conflict, notFound } from '../domain/errors.ts';
+import { localTimeLabel, quietUntil, type CompiledSchedule } from '../domain/hours.ts';
+import type { RecipientZone } from '../ports/time-zones.ts';
 import { checkOutbound } from '../domain/message-limits.ts';
 import { segmentInfo } from '../domain/segments.ts';
 import { parseSendAt } from '../domain/schedule.ts';
@@ -23,6 +25,11 @@ export class ScheduledMessages {
     private readonly helpdesk: Helpdesk,
     private readonly clock: Clock,
     private readonly events: { released: (m: OutboundForSending) => void; failed: (m: OutboundForSending) => void },
+    private readonly rules: {
+      settings: () => Promise<CompiledSchedule>;
+      /** The recipient's time zone and how it was found (their contact, their number, the default). */
+      zoneOf: (phone: string, fallback: string) => Promise<RecipientZone>;
+    },
   ) {}
 
   async edit(id: number, change: { sendAt?: string; body?: string }): Promise<void> {
@@ -57,7 +64,23 @@ export class ScheduledMessages {
     if (m.ticketId !== null && !(await this.helpdesk.getTicketSummary(m.ticketId))) {
       return this.fail(m, `Ticket ${m.ticketId} no longer exists.`, false);
     }
-    const r = await this.outbound.releaseDue(id, sendJob(m));
+    const settings = await this.rules.settings();
+    if (settings.quiet) {
+      const zone = await this.rules.zoneOf(m.to, settings.defaultTimezone);
+      const until = quietUntil(this.clock.now(), zone.zone, settings.quiet);
+      if (until) {
+        const why = `quiet hours ${settings.quietHours} in ${zone.zone} (${zone.source}); sends at ${localTimeLabel(until, zone.zone)}`;
+        if (await this.outbound.hold(id, until, why, SCHEDULE_QUEUE)) throw new DeferJob(until);
+        return;
+      }
+    }
+    let r: Release;
+    try {
+      r = await this.outbound.releaseDue(id, sendJob(m), { limit: settings.monthlyLimit });
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'monthly_limit_reached') return this.fail(m, `${err.code}: ${err.message}`);
+      throw err;
+    }
     if (r.outcome === 'later') throw new DeferJob(r.at);
     if (r.outcome === 'released') this.events.released(m);
   }

@@ -52,6 +52,8 @@ export interface SendOptions {
   mediaProbe: MediaProbe;
   templates: TemplateStore;
   onQueued: (ticketId: number | null) => void;
+  /** SMS_MONTHLY_LIMIT as set now (Settings over the environment); null: none. */
+  monthlyLimit: () => Promise<number | null>;
   /** A message was scheduled for `at` (the timer worker may want to wake then). */
   onScheduled?: (at: Date) => void;
 }
@@ -193,6 +195,7 @@ export class SendMessage {
       },
       sendJob(m),
       sending.sendAt ? { queue: SCHEDULE_QUEUE, at: sending.sendAt } : undefined,
+      { limit: await this.options.monthlyLimit() },
     );
     if (sending.sendAt) this.options.onScheduled?.(sending.sendAt);
     this.options.onQueued(m.ticketId);

@@ -68,18 +68,22 @@ export interface JobOnChange {
 export interface OutboundStore {
   /**
    * Stores the message and its job in one statement; returns the message id. Without `schedule`: status
-   * queued with its send job; with it: status scheduled with a timer job due at `schedule.at`.
+   * queued with its send job, counted against the month (`usage`: past its limit, monthly_limit_reached and
+   * nothing stored); with it: status scheduled with a timer job due at `schedule.at`.
    */
-  create(message: NewOutboundMessage, send: SendJob, schedule?: Schedule): Promise<number>;
+  create(message: NewOutboundMessage, send: SendJob, schedule?: Schedule, usage?: { limit: number | null }): Promise<number>;
   /**
    * The timer of a scheduled message came due: scheduled → queued with its send job, in one transaction,
-   * if it is still scheduled and due (an edit may have moved it later, a cancel may have won).
+   * if it is still scheduled and due (an edit may have moved it later, a cancel may have won). It counts
+   * against the month then: past `usage.limit` it throws monthly_limit_reached and stays scheduled.
    */
-  releaseDue(id: number, send: SendJob): Promise<Release>;
+  releaseDue(id: number, send: SendJob, usage: { limit: number | null }): Promise<Release>;
   /** Changes a scheduled message (and moves its timer); false when it is no longer scheduled. */
   reschedule(id: number, change: { sendAt?: Date; body?: string; encoding?: string; segments?: number }, timerQueue: string): Promise<boolean>;
   /** Cancels a scheduled message (status canceled, timer gone); false when it is no longer scheduled. */
   cancelScheduled(id: number, timerQueue: string): Promise<boolean>;
+  /** Quiet hours: moves a scheduled message (and its timer, unless claimed) to `until`, saying why. */
+  hold(id: number, until: Date, heldBy: string, timerQueue: string): Promise<boolean>;
   /** A scheduled message that may not go when due (opted out since, ticket gone): failed, with why. */
   failScheduled(id: number, message: string): Promise<boolean>;
   loadForSending(id: number): Promise<OutboundForSending | null>;

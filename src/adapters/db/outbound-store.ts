@@ -1,6 +1,9 @@
 import type { Sql } from './sql.ts';
 import { enqueueing, enqueueJobs, jobInsert } from '../queue/job-queue.ts';
 import type { Status } from '../../domain/message-status.ts';
+import { billableSegments, usageMonth } from '../../domain/usage.ts';
+import { countryOf } from '../../domain/phone.ts';
+import { chargeUsage } from './usage-store.ts';
 import type {
   EarlyCallback, JobOnChange, NewOutboundMessage, OutboundForSending, OutboundStore, Release, Schedule, SendJob, StatusChange, StatusEntry,
 } from '../../ports/outbound-store.ts';
@@ -32,11 +35,18 @@ async function lockSid(tx: Sql, sid: string): Promise<void> {
   if (tx.kind === 'postgres') await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('sid:' || $1, 0))`, [sid]);
 }
 
+function usageCharge(m: { accountSid: string; from: string; to: string; segments: number; mediaUrls: unknown[] }, limit: number | null) {
+  return {
+    accountSid: m.accountSid, month: usageMonth(new Date()), number: m.from, country: countryOf(m.to) ?? '',
+    segments: billableSegments({ segments: m.segments, mediaCount: m.mediaUrls.length }), limit,
+  };
+}
+
 export class SqlOutboundStore implements OutboundStore {
   constructor(private readonly sql: Sql) {}
 
-  async create(m: NewOutboundMessage, send: SendJob, schedule?: Schedule): Promise<number> {
-    const insert = (tx: Sql) => tx.query<{ id: number }>(
+  async create(m: NewOutboundMessage, send: SendJob, schedule?: Schedule, usage?: { limit: number | null }): Promise<number> {
+    const insert = (tx: Sql) => tx.query<{ id: number; inserted: boolean }>(
       `WITH ins AS (
          INSERT INTO messages (account_sid, direction, from_number, to_number, contact_key, body, num_media, params, status,
                                status_history, encoding, segments, ticket_id, media_urls, send_state, origin_key,
@@ -53,33 +63,40 @@ export class SqlOutboundStore implements OutboundStore {
            payload: "jsonb_build_object('messageId', id)", runAt: '$13', from: 'ins',
          })}
        )
-       SELECT id FROM ins
+       SELECT id, true AS inserted FROM ins
        UNION ALL
-       SELECT id FROM messages WHERE $12::text IS NOT NULL AND origin_key = $12 AND NOT EXISTS (SELECT 1 FROM ins)`,
+       SELECT id, false FROM messages WHERE $12::text IS NOT NULL AND origin_key = $12 AND NOT EXISTS (SELECT 1 FROM ins)`,
       [m.accountSid, m.from, m.to, m.body, m.mediaUrls.length, m.encoding, m.segments, m.ticketId, JSON.stringify(m.mediaUrls),
         send.queue, send.key, m.originKey ?? null, schedule?.at ?? null, schedule?.queue ?? null, m.origin, m.createdBy ?? null],
     );
     // A scheduled message's timer has a key of its own: it waits for nobody, and nobody waits for it.
-    const rows = await enqueueing(this.sql, send.queue, schedule ? [] : [send.key], insert);
-    return rows[0]!.id;
+    const keys = schedule ? [] : [send.key];
+    // A message queued now counts against the month in the same transaction (a scheduled one when it is due).
+    if (schedule || !usage) return (await enqueueing(this.sql, send.queue, keys, insert))[0]!.id;
+    return this.sql.transaction(async (tx) => {
+      const [row] = await enqueueing(tx, send.queue, keys, insert);
+      if (row!.inserted) await chargeUsage(tx, usageCharge(m, usage.limit));
+      return row!.id;
+    });
   }
 
-  async releaseDue(id: number, send: SendJob): Promise<Release> {
+  async releaseDue(id: number, send: SendJob, usage: { limit: number | null }): Promise<Release> {
     return this.sql.transaction(async (tx) => {
-      const rows = await tx.query<{ id: number }>(
+      const rows = await tx.query<{ account_sid: string; from_number: string; to_number: string; segments: number; num_media: number }>(
         `UPDATE messages SET status = 'queued',
                 status_history = status_history || jsonb_build_array(jsonb_build_object('status', 'queued', 'at', now(), 'errorCode', NULL))
-          WHERE id = $1 AND status = 'scheduled' AND send_at <= now() RETURNING id`,
+          WHERE id = $1 AND status = 'scheduled' AND send_at <= now() RETURNING account_sid, from_number, to_number, segments, num_media`,
         [id],
       );
-      if (rows.length) {
+      const r = rows[0];
+      if (r) {
+        await chargeUsage(tx, usageCharge({ accountSid: r.account_sid, from: r.from_number, to: r.to_number, segments: r.segments, mediaUrls: Array(r.num_media) }, usage.limit));
         await enqueueJobs(tx, send.queue, [{ key: send.key, payload: { messageId: id } }]);
         return { outcome: 'released' } as const;
       }
-      const now = await tx.query<{ status: Status; send_at: Date | null }>('SELECT status, send_at FROM messages WHERE id = $1', [id]);
-      const r = now[0];
-      if (r?.status === 'scheduled' && r.send_at) return { outcome: 'later', at: r.send_at } as const;
-      return { outcome: 'gone', status: r?.status ?? 'canceled' } as const;
+      const [now] = await tx.query<{ status: Status; send_at: Date | null }>('SELECT status, send_at FROM messages WHERE id = $1', [id]);
+      if (now?.status === 'scheduled' && now.send_at) return { outcome: 'later', at: now.send_at } as const;
+      return { outcome: 'gone', status: now?.status ?? 'canceled' } as const;
     });
   }
 
@@ -108,6 +125,15 @@ export class SqlOutboundStore implements OutboundStore {
       );
       if (!rows.length) return false;
       await tx.query(`DELETE FROM jobs WHERE queue = $1 AND key = $2 AND state = 'ready'`, [timerQueue, `message:${id}`]);
+      return true;
+    });
+  }
+
+  async hold(id: number, until: Date, heldBy: string, timerQueue: string): Promise<boolean> {
+    return this.sql.transaction(async (tx) => {
+      const rows = await tx.query(`UPDATE messages SET send_at = $2, held_by = $3 WHERE id = $1 AND status = 'scheduled' RETURNING id`, [id, until, heldBy]);
+      if (!rows.length) return false;
+      await tx.query(`UPDATE jobs SET run_at = $3 WHERE queue = $1 AND key = $2 AND state = 'ready'`, [timerQueue, `message:${id}`, until]);
       return true;
     });
   }
