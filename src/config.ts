@@ -4,6 +4,7 @@ import { compileTicketIdPattern } from './domain/threading.ts';
 import { toE164 } from './domain/phone.ts';
 import { parseSenderRates } from './domain/sender-rates.ts';
 import { parseFetchAllow, type FetchAllowEntry } from './domain/fetch-allow.ts';
+import { compileSchedule, type ScheduleSettings } from './domain/hours.ts';
 
 /**
  * Configuration from the environment, optionally completed by a JSON file (SMSDESK_CONFIG); the environment
@@ -49,6 +50,8 @@ export interface Config {
   senderRates: ReadonlyMap<string, number>;
   /** SMSDESK_FETCH_ALLOW: development hosts that user-supplied URLs may reach although not public. */
   fetchAllow: readonly FetchAllowEntry[];
+  /** Quiet and business hours, time zone, monthly limit: the defaults that Settings may override. */
+  schedule: ScheduleSettings;
 }
 
 export class ConfigError extends Error {
@@ -213,6 +216,20 @@ export function loadConfig(env: Source = process.env): Config {
     throw new ConfigError('DATABASE_URL', 'must start with postgres:// (or be unset for the embedded database)');
   }
 
+  const schedule: ScheduleSettings = {
+    quietHours: src.QUIET_HOURS?.trim() || null,
+    businessHours: src.BUSINESS_HOURS?.trim() || null,
+    holidays: [],
+    defaultTimezone: src.DEFAULT_TIMEZONE?.trim() || 'UTC',
+    monthlyLimit: src.SMS_MONTHLY_LIMIT?.trim() ? integer(src, 'SMS_MONTHLY_LIMIT', 0, 1, 1_000_000_000) : null,
+  };
+  try {
+    compileSchedule(schedule);
+  } catch (err) {
+    const [variable, ...rest] = (err as Error).message.split(': ');
+    throw new ConfigError(variable!, rest.join(': '));
+  }
+
   return {
     port,
     host,
@@ -247,5 +264,6 @@ export function loadConfig(env: Source = process.env): Config {
     logLevel: src.LOG_LEVEL || 'info',
     senderRates,
     fetchAllow,
+    schedule,
   };
 }

@@ -27,7 +27,11 @@ import { DeliverMessage } from './app/deliver-message.ts';
 import { SqlSenderBudget } from './adapters/db/sender-budget.ts';
 import { senderRate } from './domain/sender-rates.ts';
 import { ApplyStatus } from './app/apply-status.ts';
-import { SendMessage, SEND_QUEUE } from './app/send-message.ts';
+import { SendMessage, SEND_QUEUE, SCHEDULE_QUEUE } from './app/send-message.ts';
+import { ScheduledMessages } from './app/scheduled-messages.ts';
+import { ScheduleSettingsStore } from './adapters/db/schedule-settings-store.ts';
+import { SqlUsageStore } from './adapters/db/usage-store.ts';
+import { RecipientZones } from './adapters/phone/time-zones.ts';
 import type { SandboxOptions } from './http/sandbox.ts';
 import { SqlHelpdeskRecords } from './adapters/db/helpdesk-records.ts';
 import { sharedKey } from './adapters/db/secrets.ts';
@@ -197,6 +201,8 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
   const templates = new SqlTemplateStore(sql);
   const queries = new MessageQueries(sql);
   const mediaProbe = new HttpMediaProbe({ policy: { ...opts.fetch, allow: config.fetchAllow }, own: ownAttachments(links, queries) });
+  const schedule = new ScheduleSettingsStore(sql, config.schedule);
+  const zones = new RecipientZones(sql);
   const send = new SendMessage(outbound, store, helpdesk, optOuts, {
     accounts: () => config.twilio.accounts,
     defaultNumber: config.twilio.defaultNumber,
@@ -207,7 +213,23 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
       sender.wake();
       consoleEvents.publish({ event: 'message', data: { direction: 'outbound', status: 'queued', ticketId } });
     },
+    onScheduled: (at) => timers.wakeAt(at),
+    monthlyLimit: async () => (await schedule.current()).monthlyLimit,
   });
+  const scheduled = new ScheduledMessages(outbound, optOuts, helpdesk, clock, {
+    released: (m) => {
+      sender.wake();
+      consoleEvents.publish({ event: 'message', data: { id: m.id, direction: 'outbound', status: 'queued', ticketId: m.ticketId } });
+    },
+    failed: (m) => consoleEvents.publish({ event: 'message', data: { id: m.id, direction: 'outbound', status: 'failed', ticketId: m.ticketId } }),
+  }, { settings: () => schedule.current(), zoneOf: (phone, fallback) => zones.zoneOf(phone, fallback) });
+  // Scheduled messages' timers: each is a job due at its sendAt (claimed from the due-time index).
+  const timers = new Worker<{ messageId: number }>(
+    queue,
+    { ...workerOptions(SCHEDULE_QUEUE, 32, 8), dueOnly: true },
+    (job) => scheduled.release(job.payload.messageId),
+    logger,
+  );
 
   const helpdeskEvents = remote ? new HelpdeskEvents(remote, records, send, { tag: () => config.helpdesk.smsTag, clock }) : null;
   const events = helpdeskEvents
@@ -231,8 +253,9 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     webhooks: { publicUrl: () => publicUrl, accounts: () => config.twilio.accounts, receiveInbound, applyStatus },
     api: {
       publicUrl: () => publicUrl,
-      helpdesk, store, queries, blobs, send, events: consoleEvents, history,
+      helpdesk, store, queries, blobs, send, scheduled, events: consoleEvents, history,
     },
+    usage: { usage: new SqlUsageStore(sql), schedule, zones, clock },
     templates: { store: templates, renderForTicket: (...args) => send.renderForTicket(...args) },
     sandbox: opts.sandbox ?? null,
     helpdeskWebhooks: {
@@ -279,6 +302,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
   if (opts.startWorker !== false) {
     worker.start();
     sender.start();
+    timers.start();
     notes.start();
     events?.start();
   }
@@ -297,6 +321,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     async idle() {
       await worker.idle();
       await events?.idle();
+      await timers.idle();
       await sender.idle();
       await notes.idle();
     },
@@ -305,6 +330,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
       await worker.stop();
       await events?.stop();
       await sender.stop();
+      await timers.stop();
       await notes.stop();
       stopListening();
       await blobs.close?.();

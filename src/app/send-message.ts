@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { TwilioAccount } from '../config.ts';
 import type { Helpdesk } from '../ports/helpdesk.ts';
 import type { MessageStore } from '../ports/message-store.ts';
-import type { OutboundStore } from '../ports/outbound-store.ts';
+import type { Origin, OutboundStore } from '../ports/outbound-store.ts';
 import { conflict, invalid, notFound } from '../domain/errors.ts';
 import { formatPhone, toE164 } from '../domain/phone.ts';
 import { segmentInfo } from '../domain/segments.ts';
@@ -16,6 +16,11 @@ import type { TemplateStore } from '../ports/template-store.ts';
 import { checkValueNames, renderTemplate, ticketValues, type TemplateValues } from '../domain/templates.ts';
 
 export const SEND_QUEUE = 'send-message';
+/** Timers of scheduled messages (key message:<id>): when one is due, the message joins SEND_QUEUE. */
+export const SCHEDULE_QUEUE = 'scheduled-message';
+
+/** The send job of a message: one conversation's messages leave in the order they were written. */
+export const sendJob = (m: { from: string; to: string }) => ({ queue: SEND_QUEUE, key: `${m.from}>${m.to}` });
 
 export interface ReplyInput {
   body?: string;
@@ -27,7 +32,15 @@ export interface ReplyInput {
   from?: string;
   /** What made this reply when not an API call (auto-SMS: the helpdesk message); one message per origin. */
   originKey?: string;
+  /** Send later: the message waits as scheduled until then (checked by the caller: domain/schedule parseSendAt). */
+  sendAt?: Date;
+  /** Who asked (default api), and the agent, if one. */
+  origin?: Origin;
+  createdBy?: number | null;
 }
+
+/** Who asked for a message and when it is to go, for messages started outside a ticket. */
+export type Sending = Pick<ReplyInput, 'sendAt' | 'origin' | 'createdBy'>;
 
 export interface SendOptions {
   accounts: () => readonly TwilioAccount[];
@@ -39,6 +52,10 @@ export interface SendOptions {
   mediaProbe: MediaProbe;
   templates: TemplateStore;
   onQueued: (ticketId: number | null) => void;
+  /** SMS_MONTHLY_LIMIT as set now (Settings over the environment); null: none. */
+  monthlyLimit: () => Promise<number | null>;
+  /** A message was scheduled for `at` (the timer worker may want to wake then). */
+  onScheduled?: (at: Date) => void;
 }
 
 /**
@@ -74,7 +91,7 @@ export class SendMessage {
       throw invalid('requester_not_textable',
         `The requester of ticket ${ticketId} has no mobile number smsdesk can text (${ticket.requesterPhone ? `"${ticket.requesterPhone}"` : 'none'}); add one in E.164 form, e.g. +14155550100.`);
     }
-    return this.queue({ to, from, body, mediaUrls: input.mediaUrls ?? [], ticketId, originKey: input.originKey });
+    return this.queue({ to, from, body, mediaUrls: input.mediaUrls ?? [], ticketId, originKey: input.originKey }, input);
   }
 
   /** A template filled in as a reply on this ticket would be (the composer's preview). */
@@ -106,14 +123,14 @@ export class SendMessage {
    * A new conversation from `from` (default: TWILIO_DEFAULT_NUMBER) to `to`: continues the customer's open or
    * pending ticket on that number if there is one, else opens a ticket bound to the pair.
    */
-  async start(input: { to: string; from?: string; body: string; mediaUrls?: string[] }): Promise<number> {
+  async start(input: { to: string; from?: string; body: string; mediaUrls?: string[] } & Sending): Promise<number> {
     const to = this.number('to', input.to);
     const from = input.from ? this.number('from', input.from) : this.options.defaultNumber;
     if (!from) throw invalid('no_sender', 'Pass "from" (a number of your Twilio account), or set TWILIO_DEFAULT_NUMBER.');
     const mediaUrls = input.mediaUrls ?? [];
     const accountSid = await this.check({ to, from, body: input.body, mediaUrls });
     const ticketId = await this.conversationTicket(to, from);
-    return this.queue({ to, from, body: input.body, mediaUrls, ticketId }, accountSid);
+    return this.queue({ to, from, body: input.body, mediaUrls, ticketId }, input, accountSid);
   }
 
   private async conversationTicket(to: string, from: string): Promise<number> {
@@ -169,15 +186,21 @@ export class SendMessage {
 
   private async queue(
     m: { to: string; from: string; body: string; mediaUrls: string[]; ticketId: number | null; originKey?: string },
+    sending: Sending,
     checkedAccount?: string,
   ): Promise<number> {
     const accountSid = checkedAccount ?? (await this.check(m));
     const seg = segmentInfo(m.body);
     const id = await this.outbound.create(
-      { accountSid, from: m.from, to: m.to, body: m.body, mediaUrls: m.mediaUrls, ticketId: m.ticketId, originKey: m.originKey, encoding: seg.encoding, segments: seg.segments },
-      SEND_QUEUE,
-      `${m.from}>${m.to}`,
+      {
+        accountSid, from: m.from, to: m.to, body: m.body, mediaUrls: m.mediaUrls, ticketId: m.ticketId, originKey: m.originKey,
+        encoding: seg.encoding, segments: seg.segments, origin: sending.origin ?? (m.originKey ? 'helpdesk' : 'api'), createdBy: sending.createdBy ?? null,
+      },
+      sendJob(m),
+      sending.sendAt ? { queue: SCHEDULE_QUEUE, at: sending.sendAt } : undefined,
+      { limit: await this.options.monthlyLimit() },
     );
+    if (sending.sendAt) this.options.onScheduled?.(sending.sendAt);
     this.options.onQueued(m.ticketId);
     return id;
   }

@@ -27,3 +27,8 @@ export function formatPhone(e164: string): string {
 export function senderKey(raw: string): string {
   return toE164(raw) ?? raw.trim();
 }
+
+/** The ISO country of an E.164 number ("US", "GB"), or null when it does not say (short codes, unknown ranges). */
+export function countryOf(e164: string): string | null {
+  return parsePhoneNumberFromString(e164)?.country ?? null;
+}

@@ -77,3 +77,9 @@ export function autoSmsRefusedHtml(p: { to: string; reason: string }): string {
   const to = p.to ? ` to ${escapeHtml(p.to)}` : '';
   return `<p><b>This reply was not sent by SMS${to}.</b></p><p>${escapeHtml(p.reason)}</p>`;
 }
+
+/** The private note for a scheduled text that was not sent when it came due, and why. */
+export function scheduledNotSentHtml(p: { to: string; sendAt: Date; reason: string }): string {
+  return `<p><b>The text scheduled for ${escapeHtml(p.sendAt.toISOString())} to ${escapeHtml(p.to)} was not sent.</b></p>` +
+    `<p>${escapeHtml(p.reason)}</p>`;
+}

@@ -15,6 +15,8 @@ import { sendAttachment } from './attachments.ts';
 import type { ConsoleEvents } from '../app/console-events.ts';
 import type { StatusHistory } from '../ports/status-history.ts';
 import type { SendMessage } from '../app/send-message.ts';
+import type { ScheduledMessages } from '../app/scheduled-messages.ts';
+import { parseSendAt } from '../domain/schedule.ts';
 
 export interface ApiOptions {
   auth: AuthOptions;
@@ -23,6 +25,7 @@ export interface ApiOptions {
   /** Where status changes are recorded for the console's thread. */
   history?: StatusHistory;
   send: SendMessage;
+  scheduled: ScheduledMessages;
   publicUrl: () => string;
   helpdesk: Helpdesk;
   store: MessageStore;
@@ -67,8 +70,23 @@ export async function api(app: FastifyInstance, opts: ApiOptions): Promise<void>
           : { id: null, contentType: x.contentType, size: null, sha256: null, url: null, state: x.state, error: x.error },
       ),
       createdAt: m.createdAt,
+      sendAt: m.sendAt,
+      heldBy: m.heldBy,
+      origin: m.origin ?? (m.direction === 'outbound' ? 'api' : null),
+      createdBy: m.createdBy,
     };
   };
+
+  /** Who asks: an agent in the console, or an integration with a token; and when the message is to go. */
+  const sending = (request: FastifyRequest, sendAt: string | undefined) => {
+    const p = request.principal;
+    return {
+      sendAt: sendAt === undefined ? undefined : parseSendAt(sendAt, new Date()),
+      origin: p?.kind === 'session' ? ('agent' as const) : ('api' as const),
+      createdBy: p?.kind === 'session' ? p.user.id : null,
+    };
+  };
+  const sendAtField = z.string().max(40).optional();
 
   app.get('/api/v1/tickets', async (request) => {
     const q = parse(z.object({ phone: z.string().optional(), status: z.enum(TICKET_STATUSES).optional() }), request.query, 'query');
@@ -109,24 +127,50 @@ export async function api(app: FastifyInstance, opts: ApiOptions): Promise<void>
         values: z.record(z.string(), z.union([z.string(), z.number(), z.null()])).optional(),
         mediaUrls: z.array(z.string()).optional(),
         from: z.string().optional(),
+        sendAt: sendAtField,
       }),
       request.body,
       'body',
     );
-    const id = await opts.send.reply(idParam(request), input);
+    const { sendAt, ...rest } = input;
+    const id = await opts.send.reply(idParam(request), { ...rest, ...sending(request, sendAt) });
     const message = await opts.queries.byId(id);
     return reply.code(202).send({ message: messageJson(message!) });
   });
 
   app.post('/api/v1/messages', async (request, reply) => {
     const input = parse(
-      z.object({ to: z.string(), from: z.string().optional(), body: z.string().default(''), mediaUrls: z.array(z.string()).optional() }),
+      z.object({ to: z.string(), from: z.string().optional(), body: z.string().default(''), mediaUrls: z.array(z.string()).optional(), sendAt: sendAtField }),
       request.body,
       'body',
     );
-    const id = await opts.send.start(input);
+    const { sendAt, ...rest } = input;
+    const id = await opts.send.start({ ...rest, ...sending(request, sendAt) });
     const message = await opts.queries.byId(id);
     return reply.code(202).send({ message: messageJson(message!) });
+  });
+
+  app.get('/api/v1/messages/:id', async (request) => {
+    const id = idParam(request);
+    const message = await opts.queries.byId(id);
+    if (!message) throw notFound('message_not_found', `No message ${id}.`);
+    return messageJson(message);
+  });
+
+  // A scheduled message: new time or text while it waits, or canceled; 409 not_scheduled once it left.
+  app.patch('/api/v1/messages/:id', async (request) => {
+    const id = idParam(request);
+    const change = parse(z.object({ sendAt: z.string().max(40).optional(), body: z.string().optional() }).strict(), request.body, 'body');
+    await opts.scheduled.edit(id, change);
+    opts.events?.publish({ event: 'message', data: { id, direction: 'outbound', status: 'scheduled' } });
+    return messageJson((await opts.queries.byId(id))!);
+  });
+
+  app.post('/api/v1/messages/:id/cancel', async (request) => {
+    const id = idParam(request);
+    await opts.scheduled.cancel(id);
+    opts.events?.publish({ event: 'message', data: { id, direction: 'outbound', status: 'canceled' } });
+    return messageJson((await opts.queries.byId(id))!);
   });
 
   app.post('/api/v1/messages/preview', async (request) => {

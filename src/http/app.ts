@@ -12,6 +12,7 @@ import { admin, type AdminOptions } from './admin.ts';
 import { web, type WebOptions } from './web.ts';
 import { helpdeskWebhooks, type HelpdeskWebhookOptions } from './helpdesk-webhooks.ts';
 import { attachmentLinks, type AttachmentLinks } from './attachments.ts';
+import { usageApi, type UsageOptions } from './usage.ts';
 
 export interface HttpAppOptions {
   logger: FastifyBaseLogger;
@@ -21,6 +22,7 @@ export interface HttpAppOptions {
   webhooks: TwilioWebhookOptions;
   api: Omit<ApiOptions, 'auth'>;
   templates: Omit<TemplatesOptions, 'auth'>;
+  usage: Omit<UsageOptions, 'auth'>;
   sandbox: Omit<SandboxOptions, 'auth'> | null;
   helpdeskWebhooks: HelpdeskWebhookOptions;
   attachmentLinks: AttachmentLinks;
@@ -53,6 +55,7 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
   await app.register(twilioWebhooks, { ...opts.webhooks, logLevel });
   await app.register(api, { ...opts.api, auth: opts.auth, logLevel });
   await app.register(templates, { ...opts.templates, auth: opts.auth, logLevel });
+  await app.register(usageApi, { ...opts.usage, auth: opts.auth });
   if (opts.sandbox) await app.register(sandbox, { ...opts.sandbox, auth: opts.auth, logLevel });
   await app.register(helpdeskWebhooks, opts.helpdeskWebhooks);
   await app.register(sessions, { ...opts.sessions, auth: opts.auth });

@@ -15,11 +15,35 @@ export interface OutboundText {
   originKey?: string | null;
 }
 
+/** Who or what asked for a message: an agent in the console, an API token, auto-SMS of a helpdesk reply, an automation. */
+export type Origin = 'agent' | 'api' | 'helpdesk' | `automation:${number}`;
+
 /** What sending stores about outbound messages. */
 export interface NewOutboundMessage extends OutboundText {
   encoding: string;
   segments: number;
+  origin: Origin;
+  /** The agent who wrote it (console), if any. */
+  createdBy?: number | null;
 }
+
+/** Where a message's send job goes (`key`: one conversation's messages leave in order). */
+export interface SendJob {
+  queue: string;
+  key: string;
+}
+
+/** A message to send later: its timer job waits in `queue` until `at`. */
+export interface Schedule {
+  queue: string;
+  at: Date;
+}
+
+/** What became of a scheduled message when its timer came due. */
+export type Release =
+  | { outcome: 'released' }
+  | { outcome: 'later'; at: Date }
+  | { outcome: 'gone'; status: Status };
 
 export interface OutboundForSending extends OutboundText {
   id: number;
@@ -30,6 +54,8 @@ export interface OutboundForSending extends OutboundText {
   sendSlotAt: Date | null;
   status: Status;
   errorCode: number | null;
+  /** Scheduled messages: when it is to go. */
+  sendAt: Date | null;
 }
 
 /** A job to queue in the same transaction as a status change (the note about a failed delivery). */
@@ -40,8 +66,26 @@ export interface JobOnChange {
 }
 
 export interface OutboundStore {
-  /** Stores the message (status queued) and its send job in one statement; returns the message id. */
-  create(message: NewOutboundMessage, queue: string, key: string): Promise<number>;
+  /**
+   * Stores the message and its job in one statement; returns the message id. Without `schedule`: status
+   * queued with its send job, counted against the month (`usage`: past its limit, monthly_limit_reached and
+   * nothing stored); with it: status scheduled with a timer job due at `schedule.at`.
+   */
+  create(message: NewOutboundMessage, send: SendJob, schedule?: Schedule, usage?: { limit: number | null }): Promise<number>;
+  /**
+   * The timer of a scheduled message came due: scheduled → queued with its send job, in one transaction,
+   * if it is still scheduled and due (an edit may have moved it later, a cancel may have won). It counts
+   * against the month then: past `usage.limit` it throws monthly_limit_reached and stays scheduled.
+   */
+  releaseDue(id: number, send: SendJob, usage: { limit: number | null }): Promise<Release>;
+  /** Changes a scheduled message (and moves its timer); false when it is no longer scheduled. */
+  reschedule(id: number, change: { sendAt?: Date; body?: string; encoding?: string; segments?: number }, timerQueue: string): Promise<boolean>;
+  /** Cancels a scheduled message (status canceled, timer gone); false when it is no longer scheduled. */
+  cancelScheduled(id: number, timerQueue: string): Promise<boolean>;
+  /** Quiet hours: moves a scheduled message (and its timer, unless claimed) to `until`, saying why. */
+  hold(id: number, until: Date, heldBy: string, timerQueue: string): Promise<boolean>;
+  /** A scheduled message that may not go when due (opted out since, ticket gone): failed, with why. */
+  failScheduled(id: number, message: string): Promise<boolean>;
   loadForSending(id: number): Promise<OutboundForSending | null>;
   /** Remembers the booked slot, so a deferred job does not book another. */
   bookSlot(id: number, at: Date): Promise<void>;

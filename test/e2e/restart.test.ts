@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { backends, postgresBackend } from '../helpers/databases.ts';
 import { CUSTOMER, NUMBER, startHarness, type Harness } from '../helpers/harness.ts';
-import { JobQueue } from '../../src/adapters/queue/job-queue.ts';
+import { JobQueue, enqueueJobs } from '../../src/adapters/queue/job-queue.ts';
 import { ROUTE_INBOUND_QUEUE } from '../../src/app/receive-inbound.ts';
 import { openPostgres } from '../../src/adapters/db/postgres.ts';
 import { migrate } from '../../src/adapters/db/migrations.ts';
@@ -64,9 +64,7 @@ describe.each(backends)('crash and restart on $name', (backend) => {
     // was recorded ahead of the writes, the outcome was not.
     await h.sql.query(`UPDATE messages SET routed_at = NULL, ticket_id = NULL`);
     const ids = await h.sql.query<{ id: number; contact_key: string }>('SELECT id, contact_key FROM messages ORDER BY id');
-    for (const m of ids) {
-      await h.sql.query('INSERT INTO jobs (queue, key, payload) VALUES ($1, $2, $3)', [ROUTE_INBOUND_QUEUE, m.contact_key, JSON.stringify({ messageId: m.id })]);
-    }
+    await enqueueJobs(h.sql, ROUTE_INBOUND_QUEUE, ids.map((m) => ({ key: m.contact_key, payload: { messageId: m.id } })));
     h.smsdesk.worker.wake();
     await h.idle();
     const all = await tickets(h);

@@ -1,13 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { backends, postgresBackend, type TestDatabase } from '../helpers/databases.ts';
-import { JobQueue, lockKeysForEnqueue } from '../../src/adapters/queue/job-queue.ts';
+import { JobQueue, enqueueJobs } from '../../src/adapters/queue/job-queue.ts';
 import type { Sql } from '../../src/adapters/db/sql.ts';
 
 const Q = 'test-queue';
-const enqueue = async (tx: Sql, key: string, n: number) => {
-  await lockKeysForEnqueue(tx, Q, [key]);
-  await tx.query('INSERT INTO jobs (queue, key, payload) VALUES ($1, $2, $3)', [Q, key, JSON.stringify({ n })]);
-};
+const enqueue = (tx: Sql, key: string, n: number) => enqueueJobs(tx, Q, [{ key, payload: { n } }]);
 
 describe.each(backends)('job queue on $name', (backend) => {
   let db: TestDatabase;

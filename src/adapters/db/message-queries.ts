@@ -17,12 +17,17 @@ export interface MessageView {
   routing: unknown;
   media: { blob: BlobRecord | null; state: string; error: string | null; contentType: string | null }[];
   createdAt: Date;
+  sendAt: Date | null;
+  heldBy: string | null;
+  origin: string | null;
+  createdBy: number | null;
 }
 
 interface Row {
   id: number; sid: string | null; direction: 'inbound' | 'outbound'; from_number: string; to_number: string; body: string;
   status: string; status_history: MessageView['statusHistory']; error_code: number | null; error_message: string | null;
   ticket_id: number | null; routing: unknown; created_at: Date;
+  send_at: Date | null; held_by: string | null; origin: string | null; created_by: number | null;
   media: MediaRow[];
 }
 
@@ -39,28 +44,36 @@ export class MessageQueries {
    * With `newest`, the newest `limit` of them (still oldest first): the SMS log's window.
    */
   async list(
-    filter: { id?: number; ticketId?: number; contactKey?: string; status?: string; number?: string; since?: Date; until?: Date; newest?: boolean },
+    filter: {
+      id?: number; ticketId?: number; contactKey?: string; status?: string; number?: string; since?: Date; until?: Date; newest?: boolean;
+      createdBy?: number;
+    },
     limit = 1000,
   ): Promise<MessageView[]> {
+    // The pending scheduled messages come soonest first (the Scheduled screen); everything else oldest first.
+    const scheduled = filter.status === 'scheduled';
+    const order = scheduled ? 'm.send_at, m.id' : filter.newest ? 'm.created_at DESC, m.id DESC' : 'm.created_at, m.id';
     const rows = await this.sql.query<Row>(
       `SELECT * FROM (
          SELECT m.id, m.sid, m.direction, m.from_number, m.to_number, m.body, m.status, m.status_history, m.error_code,
-                m.error_message, m.ticket_id, m.routing, m.created_at,
+                m.error_message, m.ticket_id, m.routing, m.created_at, m.send_at, m.held_by, m.origin, m.created_by,
                 ${MEDIA_JSON} AS media
            FROM messages m
           WHERE ($1::bigint IS NULL OR m.ticket_id = $1) AND ($2::text IS NULL OR m.contact_key = $2)
             AND ($4::int IS NULL OR m.id = $4) AND ($5::text IS NULL OR m.status = $5)
             AND ($6::text IS NULL OR (m.direction = 'inbound' AND m.to_number = $6) OR (m.direction = 'outbound' AND m.from_number = $6))
             AND ($7::timestamptz IS NULL OR m.created_at >= $7) AND ($8::timestamptz IS NULL OR m.created_at < $8)
-          ORDER BY ${filter.newest ? 'm.created_at DESC, m.id DESC' : 'm.created_at, m.id'}
+            AND ($9::int IS NULL OR m.created_by = $9)
+          ORDER BY ${order}
           LIMIT $3) page
-        ORDER BY created_at, id`,
-      [filter.ticketId ?? null, filter.contactKey ?? null, limit, filter.id ?? null, filter.status ?? null, filter.number ?? null, filter.since ?? null, filter.until ?? null],
+        ORDER BY ${scheduled ? 'send_at, id' : 'created_at, id'}`,
+      [filter.ticketId ?? null, filter.contactKey ?? null, limit, filter.id ?? null, filter.status ?? null, filter.number ?? null, filter.since ?? null,
+        filter.until ?? null, filter.createdBy ?? null],
     );
     return rows.map((r) => ({
       id: r.id, sid: r.sid, direction: r.direction, from: r.from_number, to: r.to_number, body: r.body, status: r.status,
       statusHistory: r.status_history, errorCode: r.error_code, errorMessage: r.error_message, ticketId: r.ticket_id,
-      routing: r.routing, createdAt: r.created_at,
+      routing: r.routing, createdAt: r.created_at, sendAt: r.send_at, heldBy: r.held_by, origin: r.origin, createdBy: r.created_by,
       media: r.media.map((m) => ({ state: m.state, error: m.error, contentType: m.content_type, blob: m.blob ? toBlob(m.blob) : null })),
     }));
   }

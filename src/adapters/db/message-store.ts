@@ -1,5 +1,5 @@
 import type { Sql } from './sql.ts';
-import { lockKeysForEnqueue } from '../queue/job-queue.ts';
+import { enqueueing, jobInsert } from '../queue/job-queue.ts';
 import { MEDIA_JSON, toStoredMedia, type MediaRow } from './media-rows.ts';
 import type { RoutingDecision } from '../../domain/threading.ts';
 import type {
@@ -56,18 +56,12 @@ export class SqlMessageStore implements MessageStore {
          SELECT ins.id, (m->>'idx')::int, m->>'url', m->>'content_type'
            FROM ins JOIN input USING (sid) CROSS JOIN jsonb_array_elements(input.media) m
        ), job_ins AS (
-         INSERT INTO jobs (queue, key, payload)
-         SELECT $2, ins.contact_key, jsonb_build_object('messageId', ins.id) FROM ins ORDER BY ins.id
+         ${jobInsert({ queue: '$2', key: 'ins.contact_key', payload: "jsonb_build_object('messageId', ins.id)", from: 'ins', orderBy: 'ins.id' })}
        )
        SELECT id, sid FROM ins`,
       [JSON.stringify(input), queue],
     );
-    const inserted = this.sql.kind === 'postgres'
-      ? await this.sql.transaction(async (tx) => {
-          await lockKeysForEnqueue(tx, queue, keys);
-          return insert(tx);
-        })
-      : await insert(this.sql);
+    const inserted = await enqueueing(this.sql, queue, keys, insert);
     const ids = new Map(inserted.map((r) => [r.sid, r.id]));
     return batch.map((m) => {
       const id = ids.get(m.sid) ?? null;

@@ -322,6 +322,44 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX ticket_status_events_ticket ON ticket_status_events (helpdesk, ticket_id, id);
     `,
   },
+  {
+    version: 9,
+    name: 'scheduled messages',
+    sql: `
+      -- A scheduled message waits as status 'scheduled' until send_at; held_by says why it was moved (quiet hours).
+      -- origin: agent, api, helpdesk or automation:<id>; created_by: the agent who wrote it.
+      ALTER TABLE messages ADD COLUMN send_at timestamptz;
+      ALTER TABLE messages ADD COLUMN held_by text;
+      ALTER TABLE messages ADD COLUMN origin text;
+      ALTER TABLE messages ADD COLUMN created_by int REFERENCES users (id) ON DELETE SET NULL;
+      CREATE INDEX messages_scheduled ON messages (send_at, id) WHERE status = 'scheduled';
+      -- Due jobs are claimed in due-time order straight from this index, however many wait for later.
+      CREATE INDEX jobs_due ON jobs (queue, run_at, id) WHERE state <> 'failed';
+    `,
+  },
+  {
+    version: 10,
+    name: 'monthly usage',
+    sql: `
+      -- What each Twilio account handed to Twilio per calendar month (UTC), by sending number and destination
+      -- country: the monthly limit is checked against it in the transaction that queues a message.
+      CREATE TABLE usage_counters (
+        account_sid text NOT NULL,
+        month text NOT NULL,
+        number text NOT NULL,
+        country text NOT NULL,
+        segments int NOT NULL DEFAULT 0,
+        messages int NOT NULL DEFAULT 0,
+        PRIMARY KEY (account_sid, month, number, country)
+      );
+      -- What the console knows of a customer beyond the helpdesk: their own time zone (wins over the number's).
+      CREATE TABLE contact_prefs (
+        contact_key text PRIMARY KEY,
+        time_zone text,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
 ];
 
 export async function migrate(sql: Sql): Promise<number> {

@@ -1,7 +1,12 @@
 import type { Sql } from './sql.ts';
-import { lockKeysForEnqueue } from '../queue/job-queue.ts';
+import { enqueueing, enqueueJobs, jobInsert } from '../queue/job-queue.ts';
 import type { Status } from '../../domain/message-status.ts';
-import type { EarlyCallback, JobOnChange, NewOutboundMessage, OutboundForSending, OutboundStore, StatusChange, StatusEntry } from '../../ports/outbound-store.ts';
+import { billableSegments, usageMonth } from '../../domain/usage.ts';
+import { countryOf } from '../../domain/phone.ts';
+import { chargeUsage } from './usage-store.ts';
+import type {
+  EarlyCallback, JobOnChange, NewOutboundMessage, OutboundForSending, OutboundStore, Release, Schedule, SendJob, StatusChange, StatusEntry,
+} from '../../ports/outbound-store.ts';
 
 interface Row {
   id: number;
@@ -18,6 +23,7 @@ interface Row {
   origin_key: string | null;
   status: Status;
   error_code: number | null;
+  send_at: Date | null;
 }
 
 /**
@@ -29,39 +35,122 @@ async function lockSid(tx: Sql, sid: string): Promise<void> {
   if (tx.kind === 'postgres') await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('sid:' || $1, 0))`, [sid]);
 }
 
+function usageCharge(m: { accountSid: string; from: string; to: string; segments: number; mediaUrls: unknown[] }, limit: number | null) {
+  return {
+    accountSid: m.accountSid, month: usageMonth(new Date()), number: m.from, country: countryOf(m.to) ?? '',
+    segments: billableSegments({ segments: m.segments, mediaCount: m.mediaUrls.length }), limit,
+  };
+}
+
 export class SqlOutboundStore implements OutboundStore {
   constructor(private readonly sql: Sql) {}
 
-  async create(m: NewOutboundMessage, queue: string, key: string): Promise<number> {
-    const insert = (tx: Sql) => tx.query<{ id: number }>(
+  async create(m: NewOutboundMessage, send: SendJob, schedule?: Schedule, usage?: { limit: number | null }): Promise<number> {
+    const insert = (tx: Sql) => tx.query<{ id: number; inserted: boolean }>(
       `WITH ins AS (
          INSERT INTO messages (account_sid, direction, from_number, to_number, contact_key, body, num_media, params, status,
-                               status_history, encoding, segments, ticket_id, media_urls, send_state, origin_key)
-         VALUES ($1, 'outbound', $2, $3, $3, $4, $5, '{}'::jsonb, 'queued',
-                 jsonb_build_array(jsonb_build_object('status', 'queued', 'at', now(), 'errorCode', NULL)),
-                 $6, $7, $8, $9::jsonb, 'pending', $12)
+                               status_history, encoding, segments, ticket_id, media_urls, send_state, origin_key,
+                               send_at, origin, created_by)
+         VALUES ($1, 'outbound', $2, $3, $3, $4, $5, '{}'::jsonb, CASE WHEN $13::timestamptz IS NULL THEN 'queued' ELSE 'scheduled' END,
+                 jsonb_build_array(jsonb_build_object('status', CASE WHEN $13::timestamptz IS NULL THEN 'queued' ELSE 'scheduled' END, 'at', now(), 'errorCode', NULL)),
+                 $6, $7, $8, $9::jsonb, 'pending', $12, $13, $15, $16)
          ON CONFLICT (origin_key) DO NOTHING
          RETURNING id
        ), job AS (
-         INSERT INTO jobs (queue, key, payload) SELECT $10, $11, jsonb_build_object('messageId', id) FROM ins
+         ${jobInsert({
+           queue: 'CASE WHEN $13::timestamptz IS NULL THEN $10 ELSE $14 END',
+           key: `CASE WHEN $13::timestamptz IS NULL THEN $11 ELSE 'message:' || id END`,
+           payload: "jsonb_build_object('messageId', id)", runAt: '$13', from: 'ins',
+         })}
        )
-       SELECT id FROM ins
+       SELECT id, true AS inserted FROM ins
        UNION ALL
-       SELECT id FROM messages WHERE $12::text IS NOT NULL AND origin_key = $12 AND NOT EXISTS (SELECT 1 FROM ins)`,
-      [m.accountSid, m.from, m.to, m.body, m.mediaUrls.length, m.encoding, m.segments, m.ticketId, JSON.stringify(m.mediaUrls), queue, key, m.originKey ?? null],
+       SELECT id, false FROM messages WHERE $12::text IS NOT NULL AND origin_key = $12 AND NOT EXISTS (SELECT 1 FROM ins)`,
+      [m.accountSid, m.from, m.to, m.body, m.mediaUrls.length, m.encoding, m.segments, m.ticketId, JSON.stringify(m.mediaUrls),
+        send.queue, send.key, m.originKey ?? null, schedule?.at ?? null, schedule?.queue ?? null, m.origin, m.createdBy ?? null],
     );
-    const rows = this.sql.kind === 'postgres'
-      ? await this.sql.transaction(async (tx) => {
-          await lockKeysForEnqueue(tx, queue, [key]);
-          return insert(tx);
-        })
-      : await insert(this.sql);
-    return rows[0]!.id;
+    // A scheduled message's timer has a key of its own: it waits for nobody, and nobody waits for it.
+    const keys = schedule ? [] : [send.key];
+    // A message queued now counts against the month in the same transaction (a scheduled one when it is due).
+    if (schedule || !usage) return (await enqueueing(this.sql, send.queue, keys, insert))[0]!.id;
+    return this.sql.transaction(async (tx) => {
+      const [row] = await enqueueing(tx, send.queue, keys, insert);
+      if (row!.inserted) await chargeUsage(tx, usageCharge(m, usage.limit));
+      return row!.id;
+    });
+  }
+
+  async releaseDue(id: number, send: SendJob, usage: { limit: number | null }): Promise<Release> {
+    return this.sql.transaction(async (tx) => {
+      const rows = await tx.query<{ account_sid: string; from_number: string; to_number: string; segments: number; num_media: number }>(
+        `UPDATE messages SET status = 'queued',
+                status_history = status_history || jsonb_build_array(jsonb_build_object('status', 'queued', 'at', now(), 'errorCode', NULL))
+          WHERE id = $1 AND status = 'scheduled' AND send_at <= now() RETURNING account_sid, from_number, to_number, segments, num_media`,
+        [id],
+      );
+      const r = rows[0];
+      if (r) {
+        await chargeUsage(tx, usageCharge({ accountSid: r.account_sid, from: r.from_number, to: r.to_number, segments: r.segments, mediaUrls: Array(r.num_media) }, usage.limit));
+        await enqueueJobs(tx, send.queue, [{ key: send.key, payload: { messageId: id } }]);
+        return { outcome: 'released' } as const;
+      }
+      const [now] = await tx.query<{ status: Status; send_at: Date | null }>('SELECT status, send_at FROM messages WHERE id = $1', [id]);
+      if (now?.status === 'scheduled' && now.send_at) return { outcome: 'later', at: now.send_at } as const;
+      return { outcome: 'gone', status: now?.status ?? 'canceled' } as const;
+    });
+  }
+
+  async reschedule(id: number, change: { sendAt?: Date; body?: string; encoding?: string; segments?: number }, timerQueue: string): Promise<boolean> {
+    return this.sql.transaction(async (tx) => {
+      const rows = await tx.query<{ send_at: Date }>(
+        `UPDATE messages SET send_at = COALESCE($2, send_at), body = COALESCE($3, body), encoding = COALESCE($4, encoding),
+                segments = COALESCE($5, segments), held_by = CASE WHEN $2::timestamptz IS NULL THEN held_by END
+          WHERE id = $1 AND status = 'scheduled' RETURNING send_at`,
+        [id, change.sendAt ?? null, change.body ?? null, change.encoding ?? null, change.segments ?? null],
+      );
+      if (!rows.length) return false;
+      // A timer already claimed finds the new time itself (releaseDue answers "later").
+      await tx.query(`UPDATE jobs SET run_at = $3 WHERE queue = $1 AND key = $2 AND state = 'ready'`, [timerQueue, `message:${id}`, rows[0]!.send_at]);
+      return true;
+    });
+  }
+
+  async cancelScheduled(id: number, timerQueue: string): Promise<boolean> {
+    return this.sql.transaction(async (tx) => {
+      const rows = await tx.query(
+        `UPDATE messages SET status = 'canceled', send_state = 'rejected',
+                status_history = status_history || jsonb_build_array(jsonb_build_object('status', 'canceled', 'at', now(), 'errorCode', NULL))
+          WHERE id = $1 AND status = 'scheduled' RETURNING id`,
+        [id],
+      );
+      if (!rows.length) return false;
+      await tx.query(`DELETE FROM jobs WHERE queue = $1 AND key = $2 AND state = 'ready'`, [timerQueue, `message:${id}`]);
+      return true;
+    });
+  }
+
+  async hold(id: number, until: Date, heldBy: string, timerQueue: string): Promise<boolean> {
+    return this.sql.transaction(async (tx) => {
+      const rows = await tx.query(`UPDATE messages SET send_at = $2, held_by = $3 WHERE id = $1 AND status = 'scheduled' RETURNING id`, [id, until, heldBy]);
+      if (!rows.length) return false;
+      await tx.query(`UPDATE jobs SET run_at = $3 WHERE queue = $1 AND key = $2 AND state = 'ready'`, [timerQueue, `message:${id}`, until]);
+      return true;
+    });
+  }
+
+  async failScheduled(id: number, message: string): Promise<boolean> {
+    const rows = await this.sql.query(
+      `UPDATE messages SET status = 'failed', send_state = 'rejected', error_message = $2,
+              status_history = status_history || jsonb_build_array(jsonb_build_object('status', 'failed', 'at', now(), 'errorCode', NULL))
+        WHERE id = $1 AND status = 'scheduled' RETURNING id`,
+      [id, message],
+    );
+    return rows.length > 0;
   }
 
   async loadForSending(id: number): Promise<OutboundForSending | null> {
     const rows = await this.sql.query<Row>(
-      `SELECT id, sid, account_sid, from_number, to_number, body, media_urls, ticket_id, send_state, attempt_started_at, send_slot_at, origin_key, status, error_code
+      `SELECT id, sid, account_sid, from_number, to_number, body, media_urls, ticket_id, send_state, attempt_started_at, send_slot_at, origin_key, status, error_code, send_at
          FROM messages WHERE id = $1 AND direction = 'outbound'`,
       [id],
     );
@@ -70,7 +159,7 @@ export class SqlOutboundStore implements OutboundStore {
     return {
       id: r.id, sid: r.sid, accountSid: r.account_sid, from: r.from_number, to: r.to_number, body: r.body,
       mediaUrls: r.media_urls, ticketId: r.ticket_id, originKey: r.origin_key, status: r.status, errorCode: r.error_code, sendState: r.send_state, attemptStartedAt: r.attempt_started_at,
-      sendSlotAt: r.send_slot_at,
+      sendSlotAt: r.send_slot_at, sendAt: r.send_at,
     };
   }
 
@@ -144,8 +233,7 @@ export class SqlOutboundStore implements OutboundStore {
       const result = { id: row.id, ticketId: row.ticket_id, to: row.to_number, before: row.status, status: next.status };
       const job = jobOnChange?.(result);
       if (job) {
-        await lockKeysForEnqueue(tx, job.queue, [job.key]);
-        await tx.query('INSERT INTO jobs (queue, key, payload) VALUES ($1, $2, $3::jsonb)', [job.queue, job.key, JSON.stringify(job.payload)]);
+        await enqueueJobs(tx, job.queue, [{ key: job.key, payload: job.payload }]);
       }
       return result;
     });

@@ -38,13 +38,57 @@ export type Claim = Pick<Job, 'id' | 'attempts'>;
  * embedded database has a single connection and commits in order anyway). Keys are locked in a fixed order so
  * two batches never deadlock; a hash collision only serializes two unrelated keys a little.
  */
-export async function lockKeysForEnqueue(tx: Sql, queue: string, keys: readonly string[]): Promise<void> {
+async function lockKeysForEnqueue(tx: Sql, queue: string, keys: readonly string[]): Promise<void> {
   if (tx.kind !== 'postgres' || !keys.length) return;
   await tx.query(
     `SELECT count(pg_advisory_xact_lock(h)) FROM (
        SELECT DISTINCT hashtextextended($1 || ':' || k, 0) AS h FROM unnest($2::text[]) AS k ORDER BY 1) locks`,
     [queue, keys],
   );
+}
+
+/**
+ * The one way anything enqueues: `write` runs in a transaction that first holds the keys' enqueue locks, so
+ * the jobs it inserts (with {@link jobInsert}, in the same statement as the rows they are about, or with
+ * {@link enqueueJobs}) commit in id order per key on every instance. Inside a caller's transaction it joins it.
+ * On the embedded database (one connection, commits in order) no transaction is opened for a single statement.
+ */
+export async function enqueueing<T>(sql: Sql, queue: string, keys: readonly string[], write: (tx: Sql) => Promise<T>): Promise<T> {
+  if (sql.kind !== 'postgres') return write(sql);
+  return sql.transaction(async (tx) => {
+    await lockKeysForEnqueue(tx, queue, keys);
+    return write(tx);
+  });
+}
+
+/**
+ * The INSERT INTO jobs step of a statement (a CTE member or the statement itself): one job per row of
+ * `from`, with SQL expressions for the queue, key, payload and due time (default: now), inserted in `orderBy`
+ * order. Run it only inside {@link enqueueing} for the same keys.
+ */
+export function jobInsert(rows: { queue: string; key: string; payload: string; runAt?: string; from: string; orderBy?: string }): string {
+  return `INSERT INTO jobs (queue, key, payload, run_at)
+          SELECT ${rows.queue}, ${rows.key}, ${rows.payload}, COALESCE(${rows.runAt ?? 'NULL'}::timestamptz, now())
+            FROM ${rows.from}${rows.orderBy ? ` ORDER BY ${rows.orderBy}` : ''}`;
+}
+
+export interface NewJob {
+  key: string;
+  payload: unknown;
+  /** When it becomes due (default: now): a durable timer. */
+  runAt?: Date | null;
+}
+
+/** Inserts jobs of one queue, in order, holding their keys' enqueue locks (joins the caller's transaction). */
+export async function enqueueJobs(sql: Sql, queue: string, jobs: readonly NewJob[]): Promise<void> {
+  if (!jobs.length) return;
+  await enqueueing(sql, queue, jobs.map((j) => j.key), (tx) => tx.query(
+    jobInsert({
+      queue: '$1', key: 'j.key', payload: 'j.payload', runAt: 'j.run_at', orderBy: 'j.ord',
+      from: `jsonb_to_recordset($2::jsonb) AS j(ord int, key text, payload jsonb, run_at timestamptz)`,
+    }),
+    [queue, JSON.stringify(jobs.map((j, ord) => ({ ord, key: j.key, payload: j.payload, run_at: j.runAt?.toISOString() ?? null })))],
+  ));
 }
 
 const SLOW_CLAIM_MS = 5;
@@ -64,18 +108,13 @@ export class JobQueue {
    * an event arriving during a run still gets a run after it.
    */
   async enqueue(queue: string, key: string, payload: unknown): Promise<void> {
-    const insert = (tx: Sql) => tx.query(
-      `INSERT INTO jobs (queue, key, payload)
-       SELECT $1, $2, $3::jsonb
-        WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE queue = $1 AND key = $2 AND state = 'ready' AND attempts = 0 AND payload = $3::jsonb)`,
+    await enqueueing(this.sql, queue, [key], (tx) => tx.query(
+      jobInsert({
+        queue: '$1', key: '$2', payload: '$3::jsonb',
+        from: `(SELECT 1) one WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE queue = $1 AND key = $2 AND state = 'ready' AND attempts = 0 AND payload = $3::jsonb)`,
+      }),
       [queue, key, JSON.stringify(payload)],
-    );
-    if (this.sql.kind === 'postgres') {
-      await this.sql.transaction(async (tx) => {
-        await lockKeysForEnqueue(tx, queue, [key]);
-        await insert(tx);
-      });
-    } else await insert(this.sql);
+    ));
   }
 
   async claim<P>(queue: string, limit: number): Promise<Job<P>[]> {
@@ -89,7 +128,7 @@ export class JobQueue {
              AND (j.state = 'ready' OR j.locked_until < now())
              AND NOT EXISTS (SELECT 1 FROM jobs e
                               WHERE e.queue = j.queue AND e.key = j.key AND e.id < j.id AND e.state <> 'failed')
-           ORDER BY j.id
+           ORDER BY j.run_at, j.id
            LIMIT $2
            FOR UPDATE SKIP LOCKED)
         RETURNING id, queue, key, payload, attempts`,
@@ -160,8 +199,12 @@ export class JobQueue {
     return rows.length;
   }
 
-  async counts(queue: string): Promise<{ ready: number; running: number; failed: number }> {
-    const rows = await this.sql.query<{ state: string; n: number }>('SELECT state, count(*)::int AS n FROM jobs WHERE queue = $1 GROUP BY state', [queue]);
+  /** Jobs by state; `dueOnly`: ready jobs count only once due (a timer queue's future jobs are not work yet). */
+  async counts(queue: string, opts: { dueOnly?: boolean } = {}): Promise<{ ready: number; running: number; failed: number }> {
+    const rows = await this.sql.query<{ state: string; n: number }>(
+      `SELECT state, count(*)::int AS n FROM jobs WHERE queue = $1 AND ($2::boolean IS NOT TRUE OR state <> 'ready' OR run_at <= now()) GROUP BY state`,
+      [queue, opts.dueOnly ?? false],
+    );
     const by = Object.fromEntries(rows.map((r) => [r.state, r.n]));
     return { ready: by.ready ?? 0, running: by.running ?? 0, failed: by.failed ?? 0 };
   }

@@ -17,6 +17,8 @@ export interface WorkerOptions {
   /** Backoff before attempt n+1: base·2^(n-1), capped. */
   retryBaseMs: number;
   retryMaxMs: number;
+  /** A queue of timers: idle() waits only for jobs already due, not for those due later. */
+  dueOnly?: boolean;
 }
 
 /**
@@ -74,7 +76,7 @@ export class Worker<P> {
     for (;;) {
       await Promise.allSettled(this.pending());
       await this.flushCompleted();
-      const pending = await this.jobs.counts(this.options.queue);
+      const pending = await this.jobs.counts(this.options.queue, { dueOnly: this.options.dueOnly });
       if (pending.ready === 0 && pending.running === 0 && this.inFlight.size === 0) return;
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -142,8 +144,17 @@ export class Worker<P> {
 
   private async defer(job: Job<P>, until: Date): Promise<void> {
     await this.jobs.defer(job, until).catch((err) => this.log.warn({ err, jobId: job.id }, 'could not defer job; it will be retried'));
-    // Come back for it when it is due, rather than at the next poll.
-    const timer = setTimeout(() => this.wake(), Math.max(0, until.getTime() - Date.now()));
+    this.wakeAt(until);
+  }
+
+  /**
+   * Comes back for a job due at `at` then, rather than at the next poll (a job enqueued or deferred here;
+   * other instances' jobs are found by polling). Far-off times are left to polling: timers stay few.
+   */
+  wakeAt(at: Date): void {
+    const ms = at.getTime() - Date.now();
+    if (ms > 60 * 60_000) return;
+    const timer = setTimeout(() => this.wake(), Math.max(0, ms));
     timer.unref();
   }
 
