@@ -10,18 +10,22 @@ const FRESH_MS = 2_000;
  * change on one instance applies on every instance within seconds.
  */
 export class ScheduleSettingsStore {
-  private cached: { at: number; value: CompiledSchedule } | null = null;
+  private cached: { at: number; value: Promise<CompiledSchedule> } | null = null;
 
   constructor(
     private readonly sql: Sql,
     private readonly defaults: ScheduleSettings,
   ) {}
 
-  async current(): Promise<CompiledSchedule> {
+  /** Concurrent callers share one read. */
+  current(): Promise<CompiledSchedule> {
     if (this.cached && Date.now() - this.cached.at < FRESH_MS) return this.cached.value;
-    const [row] = await this.sql.query<{ value: Partial<ScheduleSettings> }>(`SELECT value FROM settings WHERE key = 'schedule'`);
-    const value = compileSchedule({ ...this.defaults, ...(row?.value ?? {}) });
+    const value = this.sql.query<{ value: Partial<ScheduleSettings> }>(`SELECT value FROM settings WHERE key = 'schedule'`)
+      .then(([row]) => compileSchedule({ ...this.defaults, ...(row?.value ?? {}) }));
     this.cached = { at: Date.now(), value };
+    value.catch(() => {
+      if (this.cached?.value === value) this.cached = null;
+    });
     return value;
   }
 
