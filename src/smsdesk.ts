@@ -187,7 +187,8 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     noteQueued: () => notes.wake(),
     changed: (sid, status, ticketId) => consoleEvents.publish({ event: 'message', data: { sid, status, ticketId, direction: 'outbound' } }),
   });
-  const deliver = new DeliverMessage(outbound, messaging, helpdesk, () => `${publicUrl}/webhooks/twilio/status`, pacing, applyStatus, optOuts);
+  const statusCallbackUrl = (messageId: number) => `${publicUrl}/webhooks/twilio/status?message=${messageId}`;
+  const deliver = new DeliverMessage(outbound, messaging, helpdesk, statusCallbackUrl, pacing, applyStatus, optOuts);
   const sender = new Worker<{ messageId: number }>(
     queue,
     // Sends wait on Twilio's API, not on the database: more of them may be in flight.
@@ -197,6 +198,13 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
       if (sent) consoleEvents.publish({ event: 'message', data: { id: sent.id, ticketId: sent.ticketId, direction: 'outbound' } });
     },
     logger,
+    // A send the queue gives up on ends failed with a note, and the console hears of it.
+    async (job, failure) => {
+      const failed = await deliver.giveUp(job.payload.messageId, failure);
+      if (!failed) return;
+      notes.wake();
+      consoleEvents.publish({ event: 'message', data: { id: failed.id, ticketId: failed.ticketId, direction: 'outbound', status: 'failed' } });
+    },
   );
   const templates = new SqlTemplateStore(sql);
   const queries = new MessageQueries(sql);

@@ -15,7 +15,8 @@ export class ApplyStatus {
     private readonly hooks: { noteQueued?: () => void; changed?: (sid: string, status: Status, ticketId: number | null) => void } = {},
   ) {}
 
-  async apply(callback: { sid: string; status: Status; errorCode: number | null; at: Date }): Promise<void> {
+  /** `messageId`: the smsdesk message the callback's URL names (null for a URL without one). */
+  async apply(callback: { sid: string; status: Status; errorCode: number | null; at: Date; messageId?: number | null }): Promise<void> {
     const explained = explainTwilioError(callback.errorCode);
     const event = { status: callback.status, at: callback.at.toISOString(), errorCode: callback.errorCode };
     let queued = false;
@@ -24,7 +25,7 @@ export class ApplyStatus {
       if (r.before === r.status || !isFailure(r.status) || r.ticketId === null) return null;
       queued = true;
       return { queue: DELIVERY_NOTE_QUEUE, key: `message:${r.id}`, payload: { messageId: r.id } };
-    });
+    }, callback.messageId ?? null);
     if (queued) this.hooks.noteQueued?.();
     if (result && result.before !== result.status) this.hooks.changed?.(callback.sid, result.status, result.ticketId);
   }

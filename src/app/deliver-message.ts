@@ -1,11 +1,11 @@
 import { outgoingSmsHtml } from '../domain/ticket-format.ts';
 import type { Helpdesk } from '../ports/helpdesk.ts';
-import { noteDeliveryProblem } from './note-delivery-problem.ts';
-import type { OutboundForSending, OutboundStore } from '../ports/outbound-store.ts';
+import { DELIVERY_NOTE_QUEUE, noteDeliveryProblem } from './note-delivery-problem.ts';
+import { SidTaken, type EarlyCallback, type OutboundForSending, type OutboundStore } from '../ports/outbound-store.ts';
 import { SendError, type Messaging } from '../ports/messaging.ts';
 import type { ApplyStatus } from './apply-status.ts';
 import type { OptOutStore } from '../ports/opt-out-store.ts';
-import { DeferJob } from '../ports/queue.ts';
+import { DeferJob, PermanentJobError } from '../ports/queue.ts';
 
 /** Waits for a slot up to this long in the handler; longer waits go back to the queue. */
 const MAX_SLEEP_MS = 250;
@@ -18,16 +18,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * Sends one stored outbound message through Twilio, exactly once: the attempt is recorded before the call,
- * and an attempt whose outcome was never recorded (a timeout, a crash) is first looked up in Twilio's own
- * message list; only if Twilio has no such message is it sent again. A throttled request (429/20429) is
- * certainly not sent and is simply retried later by the queue, with backoff.
+ * and an attempt whose outcome was never recorded (a timeout, a crash) is first reconciled (see reconcile);
+ * only if Twilio has no such message is it sent again. A throttled request (429/20429) is certainly not sent
+ * and is simply retried later by the queue, with backoff. A send the queue gives up on ends failed, with a
+ * note (giveUp).
  */
 export class DeliverMessage {
   constructor(
     private readonly outbound: OutboundStore,
     private readonly messaging: Messaging,
     private readonly helpdesk: Helpdesk,
-    private readonly statusCallbackUrl: () => string,
+    /** Twilio's StatusCallback for a message: it names the message, so its callbacks say whose create they follow. */
+    private readonly statusCallbackUrl: (messageId: number) => string,
     private readonly pacing: SendPacing,
     private readonly statuses: ApplyStatus,
     private readonly optOuts: OptOutStore,
@@ -44,10 +46,10 @@ export class DeliverMessage {
   private async deliver(msg: OutboundForSending): Promise<void> {
     if (msg.sendState === 'accepted' && msg.sid) return this.noteSent(msg, msg.sid);
     // Rejected before: the note about it may not have been written yet (the helpdesk was busy).
-    if (msg.sendState === 'rejected') return msg.ticketId === null ? undefined : this.noteProblem(msg, 'failed', msg.errorCode);
+    if (msg.sendState === 'rejected') return msg.ticketId === null ? undefined : this.noteProblem(msg, 'failed', msg.errorCode, msg.errorMessage);
     if (msg.sendState === 'attempting' && msg.attemptStartedAt) {
-      const found = await this.messaging.findSent({ accountSid: msg.accountSid, from: msg.from, to: msg.to, body: msg.body, since: msg.attemptStartedAt });
-      if (found) return this.accepted(msg, found.sid);
+      const sid = await this.reconcile(msg, msg.attemptStartedAt);
+      if (sid) return this.accepted(msg, sid);
     }
     const slot = await this.waitForSlot(msg);
     await this.outbound.markAttempting(msg.id);
@@ -55,7 +57,7 @@ export class DeliverMessage {
     try {
       ({ sid } = await this.messaging.send({
         accountSid: msg.accountSid, from: msg.from, to: msg.to, body: msg.body, mediaUrls: msg.mediaUrls,
-        statusCallback: this.statusCallbackUrl(),
+        statusCallback: this.statusCallbackUrl(msg.id),
       }));
     } catch (err) {
       if (err instanceof SendError && err.kind === 'rejected') {
@@ -64,7 +66,7 @@ export class DeliverMessage {
         if (err.code === UNSUBSCRIBED) {
           await this.optOuts.record({ accountSid: msg.accountSid, sender: msg.from, customer: msg.to, optedOut: true, keyword: '21610', source: 'twilio-21610' });
         }
-        return this.noteProblem(msg, 'failed', err.code);
+        return this.noteProblem(msg, 'failed', err.code, err.message);
       }
       if (err instanceof SendError && err.kind === 'throttled') {
         // Nothing was sent: come back after Twilio's Retry-After, without counting it as a failed attempt, and
@@ -77,10 +79,50 @@ export class DeliverMessage {
     await this.accepted(msg, sid);
   }
 
+  /**
+   * What an attempt that got no answer created at Twilio, if anything. Surest first: a status callback whose
+   * URL names this message (only this message's creates give that URL). Else Twilio's list: same from, to
+   * and body, created since the attempt began, and held by no message in smsdesk, so an earlier reply with
+   * the same words is never taken for this one. Nothing found: Twilio created nothing, send again.
+   */
+  private async reconcile(msg: OutboundForSending, since: Date): Promise<string | null> {
+    const [called] = await this.outbound.callbackSids(msg.id);
+    if (called) return called;
+    const candidates = await this.messaging.findSent({ accountSid: msg.accountSid, from: msg.from, to: msg.to, body: msg.body, since });
+    const known = await this.outbound.knownSids(candidates.map((c) => c.sid));
+    return candidates.find((c) => !known.has(c.sid))?.sid ?? null;
+  }
+
   /** Records the SID, applies status callbacks that beat it here, and notes the reply on its ticket. */
   private async accepted(msg: OutboundForSending, sid: string): Promise<void> {
-    for (const early of await this.outbound.markAccepted(msg.id, sid)) await this.statuses.apply(early);
+    let early: EarlyCallback[];
+    try {
+      early = await this.outbound.markAccepted(msg.id, sid);
+    } catch (err) {
+      // Retrying records the same SID again and fails again: park it now, visibly (giveUp).
+      if (err instanceof SidTaken) throw new PermanentJobError(err.message);
+      throw err;
+    }
+    for (const e of early) await this.statuses.apply(e);
     await this.noteSent(msg, sid);
+  }
+
+  /**
+   * The queue parked this message's send job (its attempts used up, or a permanent error): it must not stay
+   * `queued` in silence. Marks it failed saying why, with the private note queued in the same transaction.
+   * Returns the message, or null when it had an outcome already (sent or refused: nothing to add).
+   */
+  async giveUp(messageId: number, failure: { message: string; permanent: boolean; attempts: number }): Promise<OutboundForSending | null> {
+    const msg = await this.outbound.loadForSending(messageId);
+    if (!msg) return null;
+    const cause = failure.message.slice(0, 300);
+    const why = failure.permanent
+      ? `smsdesk could not send this reply: ${cause}.`
+      : `smsdesk gave up sending this reply after ${failure.attempts} attempts; the last failed with: ${cause}.`;
+    // An attempt whose outcome was unclear (no answer, a 5xx) may have reached Twilio after all.
+    const unsure = msg.sendState === 'attempting' ? " Its last attempt's outcome is unclear (Twilio may have taken it): check the Twilio Console's message log before sending it again." : '';
+    const note = msg.ticketId === null ? null : { queue: DELIVERY_NOTE_QUEUE, key: `message:${msg.id}`, payload: { messageId: msg.id } };
+    return (await this.outbound.markGivenUp(msg.id, why + unsure, note)) ? { ...msg, status: 'failed' } : null;
   }
 
   /**
@@ -117,9 +159,9 @@ export class DeliverMessage {
     });
   }
 
-  private async noteProblem(msg: OutboundForSending, status: string, errorCode: number | null): Promise<void> {
+  private async noteProblem(msg: OutboundForSending, status: string, errorCode: number | null, errorMessage: string | null): Promise<void> {
     if (msg.ticketId === null) return;
-    await noteDeliveryProblem(this.helpdesk, { messageId: msg.id, ticketId: msg.ticketId, to: msg.to, status, errorCode });
+    await noteDeliveryProblem(this.helpdesk, { messageId: msg.id, ticketId: msg.ticketId, to: msg.to, status, errorCode, errorMessage });
   }
 
 }

@@ -12,6 +12,8 @@ export interface DeliveryProblem {
   to: string;
   status: string;
   errorCode: number | null;
+  /** What Twilio or smsdesk said, used when the code has no explanation of its own. */
+  errorMessage?: string | null;
 }
 
 /**
@@ -19,9 +21,12 @@ export interface DeliveryProblem {
  * happened and what to do. Keyed by message and status, so writing it again writes nothing.
  */
 export async function noteDeliveryProblem(helpdesk: Helpdesk, p: DeliveryProblem): Promise<void> {
-  const e = explainTwilioError(p.errorCode) ?? {
-    title: 'Twilio gave no error code', explanation: 'The carrier did not say why.', fix: 'Check the message log in the Twilio Console.', moreInfo: null,
-  };
+  const e = explainTwilioError(p.errorCode) ?? (p.errorMessage
+    ? {
+        title: 'Could not be sent', explanation: p.errorMessage, moreInfo: null,
+        fix: 'Check the message log in the Twilio Console to see whether it went out; if not, send it again once the cause is fixed.',
+      }
+    : { title: 'Twilio gave no error code', explanation: 'The carrier did not say why.', fix: 'Check the message log in the Twilio Console.', moreInfo: null });
   await helpdesk.addNote(p.ticketId, {
     idempotencyKey: `delivery:${p.messageId}:${p.status}`,
     bodyHtml: deliveryProblemHtml({ to: p.to, status: p.status, errorCode: p.errorCode, title: e.title, explanation: e.explanation, fix: e.fix, moreInfo: e.moreInfo }),
@@ -45,6 +50,6 @@ export class NoteDeliveryProblem {
   async run(messageId: number): Promise<void> {
     const m = await this.outbound.loadForSending(messageId);
     if (!m || m.ticketId === null || !isFailure(m.status)) return;
-    await noteDeliveryProblem(this.helpdesk, { messageId: m.id, ticketId: m.ticketId, to: m.to, status: m.status, errorCode: m.errorCode });
+    await noteDeliveryProblem(this.helpdesk, { messageId: m.id, ticketId: m.ticketId, to: m.to, status: m.status, errorCode: m.errorCode, errorMessage: m.errorMessage });
   }
 }

@@ -10,6 +10,7 @@ import { checkOutbound } from '../domain/message-limits.ts';
 import { escapeHtml } from '../domain/html.ts';
 import { htmlToText } from '../domain/html-to-text.ts';
 import type { OptOutStore } from '../ports/opt-out-store.ts';
+import { optOutReason } from '../domain/opt-out.ts';
 import type { NumberCapabilities } from '../ports/messaging.ts';
 import type { MediaProbe } from '../ports/media-probe.ts';
 import type { TemplateStore } from '../ports/template-store.ts';
@@ -165,9 +166,8 @@ export class SendMessage {
     if (!accountSid) throw invalid('no_twilio_account', 'No Twilio account is configured: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN.');
     const optOut = await this.optOuts.activeOptOut(accountSid, [m.from], m.to);
     if (optOut) {
-      const how = optOut.keyword === '21610' ? 'Twilio reported them unsubscribed (error 21610)' : `they texted ${optOut.keyword}`;
       throw conflict('opted_out',
-        `${m.to} has opted out of messages from ${optOut.sender}: ${how} on ${optOut.at.toISOString().slice(0, 10)}. ` +
+        `${m.to} has opted out of messages from ${optOut.sender}: ${optOutReason(optOut)} on ${optOut.at.toISOString().slice(0, 10)}. ` +
         `Nothing was sent. They can text START to ${m.from} to receive messages again.`);
     }
     if (m.mediaUrls.length > 0) {

@@ -42,3 +42,14 @@ export function keywordOf(body: string): { keyword: string; kind: KeywordClass }
   const kind = CLASS_BY_KEYWORD.get(keyword);
   return kind ? { keyword, kind } : null;
 }
+
+/** How smsdesk learnt of an opt-out: the customer texted a keyword, or Twilio refused a send with 21610. */
+export type OptOutSource = 'keyword' | 'twilio-21610';
+
+/**
+ * Why a customer counts as opted out, in words for agents: the 409 `opted_out`, the opt-out lookup and the
+ * console all show this. 21610 is Twilio's error code, not something the customer texted.
+ */
+export function optOutReason(o: { keyword: string; source: OptOutSource }): string {
+  return o.source === 'twilio-21610' ? 'Twilio reported the number unsubscribed (21610)' : `they texted ${o.keyword}`;
+}

@@ -9,6 +9,7 @@ import type { ConversationQueries } from '../adapters/db/conversation-queries.ts
 import type { ConsoleEvents } from '../app/console-events.ts';
 import { invalid } from '../domain/errors.ts';
 import { toE164 } from '../domain/phone.ts';
+import { optOutReason } from '../domain/opt-out.ts';
 import { TICKET_STATUSES } from '../ports/helpdesk.ts';
 import { authenticate, type AuthOptions } from './auth.ts';
 import type { AttachmentLinks } from './attachments.ts';
@@ -67,7 +68,7 @@ export async function consoleApi(app: FastifyInstance, opts: ConsoleOptions): Pr
     const raw = (request.query as { phone?: string }).phone ?? '';
     const phone = toE164(raw);
     if (!phone) throw invalid('invalid_phone', `phone "${raw}" is not a phone number; use E.164, e.g. +14155550100.`);
-    return { optOuts: await opts.optOuts.activeFor(phone) };
+    return { optOuts: (await opts.optOuts.activeFor(phone)).map((o) => ({ ...o, reason: optOutReason(o) })) };
   });
 
   /** Server-Sent Events: one `event:` + `data:` JSON per console event, a ping comment every 15 s. */

@@ -51,8 +51,11 @@ export async function twilioWebhooks(app: FastifyInstance, opts: TwilioWebhookOp
   app.post('/webhooks/twilio/status', async (request, reply) => {
     const params = await signedForm(request, reply);
     if (!params) return reply;
-    // A malformed form throws WebhookError: 400 from the error handler.
-    await opts.applyStatus.apply({ ...parseStatusCallback(params), at: new Date() });
+    // A malformed form throws WebhookError: 400 from the error handler. The message id in the URL is ours
+    // (signed with the rest of the URL); one that is not a plain id is ignored, not refused.
+    const named = (request.query as Record<string, unknown>).message;
+    const messageId = typeof named === 'string' && /^[1-9]\d{0,9}$/.test(named) && Number(named) <= 2 ** 31 - 1 ? Number(named) : null;
+    await opts.applyStatus.apply({ ...parseStatusCallback(params), at: new Date(), messageId });
     return reply.code(200).type('text/xml').send(EMPTY_TWIML);
   });
 

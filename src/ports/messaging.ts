@@ -13,6 +13,11 @@ export interface SentMessage {
   status: string;
 }
 
+/** A message Twilio lists that may be the one an unclear attempt created. */
+export interface SentCandidate extends SentMessage {
+  createdAt: Date;
+}
+
 /**
  * Why a send did not succeed, as it matters for what to do next:
  * - `rejected`: Twilio answered and refused this message (invalid number, unsubscribed, …): do not retry;
@@ -40,10 +45,11 @@ export interface NumberCapabilities {
 export interface Messaging {
   send(request: SendRequest): Promise<SentMessage>;
   /**
-   * A message this account sent from `from` to `to` with this body since `since`, if Twilio has one: how an
-   * unclear attempt is reconciled before sending again.
+   * The messages this account sent from `from` to `to` with this body, created since `since` (allowing for
+   * clock skew), newest first: the candidates for what an unclear attempt created. Which of them are already
+   * smsdesk's is for the caller to rule out.
    */
-  findSent(query: { accountSid: string; from: string; to: string; body: string; since: Date }): Promise<SentMessage | null>;
+  findSent(query: { accountSid: string; from: string; to: string; body: string; since: Date }): Promise<SentCandidate[]>;
   /**
    * The sending number's capabilities in this account; null when Twilio does not list it as one of the
    * account's phone numbers (a short code, a Messaging Service, another account's number) or could not be

@@ -1,3 +1,5 @@
+import type { OptOutSource } from '../domain/opt-out.ts';
+
 /** Who asked not to be texted, from which number or Messaging Service, and how. */
 export interface OptOutRecord {
   accountSid: string;
@@ -7,13 +9,21 @@ export interface OptOutRecord {
   optedOut: boolean;
   /** The keyword texted (STOP, START, …) or the Twilio error that told us (21610). */
   keyword: string;
-  source: 'keyword' | 'twilio-21610';
+  source: OptOutSource;
+}
+
+/** An opt-out in force. */
+export interface ActiveOptOut {
+  sender: string;
+  keyword: string;
+  source: OptOutSource;
+  at: Date;
 }
 
 export interface OptOutStore {
   record(entry: OptOutRecord): Promise<void>;
   /** The opt-out in force for this customer from any of `senders`, or null when they may be texted. */
-  activeOptOut(accountSid: string, senders: string[], customer: string): Promise<{ sender: string; keyword: string; at: Date } | null>;
+  activeOptOut(accountSid: string, senders: string[], customer: string): Promise<ActiveOptOut | null>;
   /** Every opt-out in force for this customer, any account and sender (the console's composer). */
-  activeFor(customer: string): Promise<{ sender: string; keyword: string; at: Date }[]>;
+  activeFor(customer: string): Promise<ActiveOptOut[]>;
 }

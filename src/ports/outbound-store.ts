@@ -56,6 +56,15 @@ export interface OutboundForSending extends OutboundText {
   errorCode: number | null;
   /** Scheduled messages: when it is to go. */
   sendAt: Date | null;
+  errorMessage: string | null;
+}
+
+/** The SID Twilio gave is already recorded for another message: recording it again can never succeed. */
+export class SidTaken extends Error {
+  constructor(readonly sid: string) {
+    super(`Twilio's message ${sid} is already recorded for another message in smsdesk`);
+    this.name = 'SidTaken';
+  }
 }
 
 /** A job to queue in the same transaction as a status change (the note about a failed delivery). */
@@ -93,11 +102,24 @@ export interface OutboundStore {
   markAttempting(id: number): Promise<Date>;
   /**
    * Twilio took it: records the SID and hands back the status callbacks that arrived for that SID before it
-   * was known (oldest first), for the caller to apply.
+   * was known (oldest first), for the caller to apply. Throws SidTaken when another message holds the SID.
    */
   markAccepted(id: number, sid: string): Promise<EarlyCallback[]>;
   /** Twilio refused it for good: status failed with Twilio's code and message. */
   markRejected(id: number, code: number | null, message: string): Promise<void>;
+  /**
+   * smsdesk gave up on a message not yet accepted or rejected (its job was parked): status failed, no
+   * Twilio code, `message` saying why, and `job` (the note about it, if any) queued in the same
+   * transaction. false: the message had an outcome already, nothing changed.
+   */
+  markGivenUp(id: number, message: string, job: JobOnChange | null): Promise<boolean>;
+  /** Which of these SIDs a message in smsdesk already holds (inbound or outbound). */
+  knownSids(sids: readonly string[]): Promise<Set<string>>;
+  /**
+   * SIDs of status callbacks that named this message in their URL but whose SID no message holds yet,
+   * oldest first: what Twilio created for one of its attempts.
+   */
+  callbackSids(id: number): Promise<string[]>;
   /** Twilio certainly did not take it (429): back to pending with its unused slot, no reconciliation needed. */
   markPending(id: number, slot: Date): Promise<void>;
   /**
@@ -111,6 +133,8 @@ export interface OutboundStore {
     compute: (current: { status: Status; history: StatusEntry[] }) => { status: Status; history: StatusEntry[] },
     errorMessage: string | null,
     jobOnChange?: (result: StatusChange) => JobOnChange | null,
+    /** The message the callback's URL names, kept with a callback that arrives before its SID is recorded. */
+    messageId?: number | null,
   ): Promise<StatusChange | null>;
   /** The account that owns `number` as far as smsdesk has seen (the last text to it), if any. */
   accountForNumber(number: string): Promise<string | null>;

@@ -9,3 +9,15 @@ export class DeferJob extends Error {
     this.name = 'DeferJob';
   }
 }
+
+/**
+ * Thrown by a job handler for a failure that retrying cannot fix (a unique violation, a record that
+ * contradicts itself): the job is parked as failed at once, its queue's `onParked` reports it, and its key
+ * moves on, instead of the next job waiting behind a dozen retries.
+ */
+export class PermanentJobError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PermanentJobError';
+  }
+}

@@ -138,7 +138,7 @@ describe('outbound message content', () => {
     const second = await reply(ticketId, { body: 'Still there?' });
     expect(second.status).toBe(409);
     expect(second.body.error).toMatchObject({ code: 'opted_out' });
-    expect(second.body.error!.message).toContain('Twilio reported them unsubscribed (error 21610)');
+    expect(second.body.error!.message).toContain('Twilio reported the number unsubscribed (21610)');
     expect(atTwilio()).toHaveLength(0);
   });
 

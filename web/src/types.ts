@@ -123,6 +123,8 @@ export interface Template {
 export interface OptOut {
   sender: string;
   keyword: string;
+  /** Why, in words ("they texted STOP", "Twilio reported the number unsubscribed (21610)"). */
+  reason?: string;
   at: string;
 }
 

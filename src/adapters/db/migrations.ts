@@ -360,6 +360,17 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 11,
+    name: 'status callbacks name their message',
+    sql: `
+      -- The StatusCallback URL carries the smsdesk message id (?message=<id>, covered by the signature): a
+      -- callback for a SID not recorded yet says which message's create made it, the surest way to reconcile
+      -- an attempt whose answer never came.
+      ALTER TABLE early_status_callbacks ADD COLUMN message_id int;
+      CREATE INDEX early_status_callbacks_message ON early_status_callbacks (message_id) WHERE message_id IS NOT NULL;
+    `,
+  },
 ];
 
 export async function migrate(sql: Sql): Promise<number> {

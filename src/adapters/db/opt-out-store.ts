@@ -1,5 +1,15 @@
 import type { Sql } from './sql.ts';
-import type { OptOutRecord, OptOutStore } from '../../ports/opt-out-store.ts';
+import type { ActiveOptOut, OptOutRecord, OptOutStore } from '../../ports/opt-out-store.ts';
+import type { OptOutSource } from '../../domain/opt-out.ts';
+
+interface Row {
+  sender: string;
+  keyword: string;
+  source: OptOutSource;
+  updated_at: Date;
+}
+
+const active = (r: Row): ActiveOptOut => ({ sender: r.sender, keyword: r.keyword, source: r.source, at: r.updated_at });
 
 export class SqlOptOutStore implements OptOutStore {
   constructor(private readonly sql: Sql) {}
@@ -13,22 +23,21 @@ export class SqlOptOutStore implements OptOutStore {
     );
   }
 
-  async activeOptOut(accountSid: string, senders: string[], customer: string): Promise<{ sender: string; keyword: string; at: Date } | null> {
-    const rows = await this.sql.query<{ sender: string; keyword: string; updated_at: Date }>(
-      `SELECT sender, keyword, updated_at FROM opt_outs
+  async activeOptOut(accountSid: string, senders: string[], customer: string): Promise<ActiveOptOut | null> {
+    const rows = await this.sql.query<Row>(
+      `SELECT sender, keyword, source, updated_at FROM opt_outs
         WHERE account_sid = $1 AND sender = ANY($2::text[]) AND customer = $3 AND opted_out
         ORDER BY updated_at DESC LIMIT 1`,
       [accountSid, senders, customer],
     );
-    const r = rows[0];
-    return r ? { sender: r.sender, keyword: r.keyword, at: r.updated_at } : null;
+    return rows[0] ? active(rows[0]) : null;
   }
 
-  async activeFor(customer: string): Promise<{ sender: string; keyword: string; at: Date }[]> {
-    const rows = await this.sql.query<{ sender: string; keyword: string; updated_at: Date }>(
-      'SELECT sender, keyword, updated_at FROM opt_outs WHERE customer = $1 AND opted_out ORDER BY updated_at DESC',
+  async activeFor(customer: string): Promise<ActiveOptOut[]> {
+    const rows = await this.sql.query<Row>(
+      'SELECT sender, keyword, source, updated_at FROM opt_outs WHERE customer = $1 AND opted_out ORDER BY updated_at DESC',
       [customer],
     );
-    return rows.map((r) => ({ sender: r.sender, keyword: r.keyword, at: r.updated_at }));
+    return rows.map(active);
   }
 }

@@ -4,8 +4,9 @@ import type { Status } from '../../domain/message-status.ts';
 import { billableSegments, usageMonth } from '../../domain/usage.ts';
 import { countryOf } from '../../domain/phone.ts';
 import { chargeUsage } from './usage-store.ts';
-import type {
-  EarlyCallback, JobOnChange, NewOutboundMessage, OutboundForSending, OutboundStore, Release, Schedule, SendJob, StatusChange, StatusEntry,
+import {
+  SidTaken, type EarlyCallback, type JobOnChange, type NewOutboundMessage, type OutboundForSending, type OutboundStore, type Release, type Schedule,
+  type SendJob, type StatusChange, type StatusEntry,
 } from '../../ports/outbound-store.ts';
 
 interface Row {
@@ -24,6 +25,7 @@ interface Row {
   status: Status;
   error_code: number | null;
   send_at: Date | null;
+  error_message: string | null;
 }
 
 /**
@@ -150,7 +152,7 @@ export class SqlOutboundStore implements OutboundStore {
 
   async loadForSending(id: number): Promise<OutboundForSending | null> {
     const rows = await this.sql.query<Row>(
-      `SELECT id, sid, account_sid, from_number, to_number, body, media_urls, ticket_id, send_state, attempt_started_at, send_slot_at, origin_key, status, error_code, send_at
+      `SELECT id, sid, account_sid, from_number, to_number, body, media_urls, ticket_id, send_state, attempt_started_at, send_slot_at, origin_key, status, error_code, send_at, error_message
          FROM messages WHERE id = $1 AND direction = 'outbound'`,
       [id],
     );
@@ -158,7 +160,7 @@ export class SqlOutboundStore implements OutboundStore {
     if (!r) return null;
     return {
       id: r.id, sid: r.sid, accountSid: r.account_sid, from: r.from_number, to: r.to_number, body: r.body,
-      mediaUrls: r.media_urls, ticketId: r.ticket_id, originKey: r.origin_key, status: r.status, errorCode: r.error_code, sendState: r.send_state, attemptStartedAt: r.attempt_started_at,
+      mediaUrls: r.media_urls, ticketId: r.ticket_id, originKey: r.origin_key, status: r.status, errorCode: r.error_code, errorMessage: r.error_message, sendState: r.send_state, attemptStartedAt: r.attempt_started_at,
       sendSlotAt: r.send_slot_at, sendAt: r.send_at,
     };
   }
@@ -180,6 +182,8 @@ export class SqlOutboundStore implements OutboundStore {
   async markAccepted(id: number, sid: string): Promise<EarlyCallback[]> {
     return this.sql.transaction(async (tx) => {
       await lockSid(tx, sid);
+      const taken = await tx.query('SELECT 1 FROM messages WHERE sid = $2 AND id <> $1', [id, sid]);
+      if (taken.length) throw new SidTaken(sid);
       await tx.query(`UPDATE messages SET send_state = 'accepted', sid = $2 WHERE id = $1`, [id, sid]);
       const early = await tx.query<{ sid: string; status: Status; error_code: number | null; at: Date }>(
         'DELETE FROM early_status_callbacks WHERE sid = $1 RETURNING sid, status, error_code, at', [sid]);
@@ -198,6 +202,38 @@ export class SqlOutboundStore implements OutboundStore {
     );
   }
 
+  async markGivenUp(id: number, message: string, job: JobOnChange | null): Promise<boolean> {
+    return this.sql.transaction(async (tx) => {
+      const rows = await tx.query(
+        `UPDATE messages SET send_state = 'rejected', status = 'failed', error_code = NULL, error_message = $2,
+                status_history = status_history || jsonb_build_array(jsonb_build_object('status', 'failed', 'at', now(), 'errorCode', NULL))
+          WHERE id = $1 AND direction = 'outbound' AND send_state IN ('pending', 'attempting')
+          RETURNING id`,
+        [id, message],
+      );
+      if (!rows.length) return false;
+      if (!job) return true;
+      await enqueueJobs(tx, job.queue, [{ key: job.key, payload: job.payload }]);
+      return true;
+    });
+  }
+
+  async knownSids(sids: readonly string[]): Promise<Set<string>> {
+    if (!sids.length) return new Set();
+    const rows = await this.sql.query<{ sid: string }>('SELECT sid FROM messages WHERE sid = ANY($1::text[])', [sids]);
+    return new Set(rows.map((r) => r.sid));
+  }
+
+  async callbackSids(id: number): Promise<string[]> {
+    const rows = await this.sql.query<{ sid: string }>(
+      `SELECT sid FROM early_status_callbacks e
+        WHERE message_id = $1 AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.sid = e.sid)
+        GROUP BY sid ORDER BY min(at)`,
+      [id],
+    );
+    return rows.map((r) => r.sid);
+  }
+
   async markPending(id: number, slot: Date): Promise<void> {
     await this.sql.query(`UPDATE messages SET send_state = 'pending', send_slot_at = $2 WHERE id = $1`, [id, slot]);
   }
@@ -208,6 +244,7 @@ export class SqlOutboundStore implements OutboundStore {
     compute: (current: { status: Status; history: StatusEntry[] }) => { status: Status; history: StatusEntry[] },
     errorMessage: string | null,
     jobOnChange?: (result: StatusChange) => JobOnChange | null,
+    messageId: number | null = null,
   ): Promise<StatusChange | null> {
     return this.sql.transaction(async (tx) => {
       await lockSid(tx, sid);
@@ -218,8 +255,8 @@ export class SqlOutboundStore implements OutboundStore {
       const row = rows[0];
       if (!row) {
         await tx.query(
-          `INSERT INTO early_status_callbacks (sid, status, error_code, at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-          [sid, event.status, event.errorCode, event.at],
+          `INSERT INTO early_status_callbacks (sid, status, error_code, at, message_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+          [sid, event.status, event.errorCode, event.at, messageId],
         );
         return null;
       }

@@ -179,9 +179,9 @@ export class JobQueue {
     );
   }
 
-  /** Schedules another attempt, or parks the job as failed once attempts are used up. */
-  async retryOrFail(job: Job, error: string, delayMs: number): Promise<'retry' | 'failed'> {
-    const failed = job.attempts >= this.options.maxAttempts;
+  /** Schedules another attempt, or parks the job as failed once attempts are used up (or `park` says so). */
+  async retryOrFail(job: Job, error: string, delayMs: number, park = job.attempts >= this.options.maxAttempts): Promise<'retry' | 'failed'> {
+    const failed = park;
     await this.sql.query(
       `UPDATE jobs SET state = $2, run_at = now() + make_interval(secs => $3), locked_until = NULL, last_error = $4
         WHERE id = $1 AND attempts = $5`,

@@ -1,5 +1,5 @@
 import type { Claim, Job, JobQueue } from './job-queue.ts';
-import { DeferJob } from '../../ports/queue.ts';
+import { DeferJob, PermanentJobError } from '../../ports/queue.ts';
 
 export interface WorkerLogger {
   warn(obj: object, msg: string): void;
@@ -21,9 +21,20 @@ export interface WorkerOptions {
   dueOnly?: boolean;
 }
 
+/** Why a job is being parked as failed: its handler's last error, and whether it was a PermanentJobError. */
+export interface ParkedFailure {
+  message: string;
+  permanent: boolean;
+  attempts: number;
+}
+
 /**
  * Runs a queue's jobs with bounded concurrency. Jobs are claimed and deleted in batches; claims are extended
  * while handlers run, so a slow media download is not mistaken for a crashed instance.
+ *
+ * A job is parked as failed when its attempts are used up, or at once when its handler throws a
+ * PermanentJobError. `onParked` reports it first (e.g. marks the message failed): only once that succeeded is
+ * the job parked, so a failure is never parked unreported; a report that fails leaves the job to be retried.
  */
 export class Worker<P> {
   private running = false;
@@ -42,6 +53,7 @@ export class Worker<P> {
     private readonly options: WorkerOptions,
     private readonly handler: (job: Job<P>) => Promise<void>,
     private readonly log: WorkerLogger,
+    private readonly onParked?: (job: Job<P>, failure: ParkedFailure) => Promise<void>,
   ) {}
 
   start(): void {
@@ -130,7 +142,16 @@ export class Worker<P> {
         if (err instanceof DeferJob) return this.defer(job, err.until);
         const message = err instanceof Error ? err.message : String(err);
         const delay = Math.min(this.options.retryMaxMs, this.options.retryBaseMs * 2 ** (job.attempts - 1));
-        const outcome = await this.jobs.retryOrFail(job as Job, message, delay).catch(() => 'unrecorded');
+        const permanent = err instanceof PermanentJobError;
+        const park = permanent || job.attempts >= this.jobs.options.maxAttempts;
+        const reported = !park || !this.onParked || (await this.onParked(job, { message, permanent, attempts: job.attempts }).then(
+          () => true,
+          (hookErr: unknown) => {
+            this.log.error({ err: hookErr, jobId: job.id, queue: job.queue }, `job ${job.queue} could not report its failure; it will be retried`);
+            return false;
+          },
+        ));
+        const outcome = await this.jobs.retryOrFail(job as Job, message, delay, park && reported).catch(() => 'unrecorded');
         const log = outcome === 'failed' ? this.log.error.bind(this.log) : this.log.warn.bind(this.log);
         log({ err, jobId: job.id, queue: job.queue, attempts: job.attempts, outcome }, `job ${job.queue} failed: ${message}`);
       },

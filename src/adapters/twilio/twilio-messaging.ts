@@ -1,5 +1,5 @@
 import type { TwilioAccount } from '../../config.ts';
-import { SendError, type Messaging, type NumberCapabilities, type SendRequest, type SentMessage } from '../../ports/messaging.ts';
+import { SendError, type Messaging, type NumberCapabilities, type SendRequest, type SentCandidate, type SentMessage } from '../../ports/messaging.ts';
 import { createTwilioClient, type TwilioClient } from './client.ts';
 import { AdaptiveLimit } from './adaptive-limit.ts';
 
@@ -17,6 +17,12 @@ const MAX_TRIES_ON_OVERSHOOT = 4;
 const CAPABILITIES_TTL_MS = 10 * 60_000;
 /** A lookup that failed is not retried on every send, only after this. */
 const CAPABILITIES_RETRY_MS = 60_000;
+/**
+ * How far before an attempt's recorded start a message it created may be dated: Twilio's dates are whole
+ * seconds from Twilio's clock, the start is the database's. Generous, because missing our own message means
+ * sending it twice, and an older message of ours cannot match anyway (its SID is known, so it is ruled out).
+ */
+const CLOCK_SKEW_MS = 60_000;
 
 /**
  * Messaging over the official SDK, one client per configured account. A 429 on a request sent alongside
@@ -82,12 +88,13 @@ export class TwilioMessaging implements Messaging {
     return limit;
   }
 
-  async findSent(query: { accountSid: string; from: string; to: string; body: string; since: Date }): Promise<SentMessage | null> {
+  async findSent(query: { accountSid: string; from: string; to: string; body: string; since: Date }): Promise<SentCandidate[]> {
     // Not filtered by DateSent: a message still queued at Twilio has no date_sent yet. Newest first, so the
     // last 50 of this conversation cover any attempt that could be in question.
     const recent = await this.client(query.accountSid).messages.list({ from: query.from, to: query.to, limit: 50 });
-    const match = recent.find((m) => m.body === query.body && m.dateCreated.getTime() >= query.since.getTime() - 60_000);
-    return match ? { sid: match.sid, status: match.status } : null;
+    return recent
+      .filter((m) => m.body === query.body && m.dateCreated.getTime() >= query.since.getTime() - CLOCK_SKEW_MS)
+      .map((m) => ({ sid: m.sid, status: m.status, createdAt: m.dateCreated }));
   }
 
   async capabilities(accountSid: string, number: string): Promise<NumberCapabilities | null> {

@@ -415,9 +415,10 @@ export function Composer({ ticket, onSent }: { ticket: Ticket; onSent: (message:
   );
 }
 
+/** The reason comes from the server (src/domain/opt-out.ts optOutReason), worded the same as its 409. */
 function optOutSentence(o: OptOut): string {
-  const keyword = (o.keyword || 'STOP').toUpperCase();
   const to = o.sender.startsWith('MG') ? `the Messaging Service ${o.sender}` : o.sender;
   const when = o.at ? ` on ${isoDay(o.at)}` : '';
-  return `They texted ${keyword} to ${to}${when}; they can text START to receive messages again.`;
+  const reason = o.reason || `they texted ${(o.keyword || 'STOP').toUpperCase()}`;
+  return `Opted out of messages from ${to}${when}: ${reason}. They can text START to receive messages again.`;
 }

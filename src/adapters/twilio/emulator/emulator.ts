@@ -4,7 +4,7 @@ import { handleControlRoute } from './control.ts';
 import { closeServer, listen, sendJson, sendTwilioNotFound } from './http-util.ts';
 import { EmulatorUsageError, inboundParams, postWebhook, type InboundInput, type InboundResult } from './inbound.ts';
 import { handleCdnRequest, handleMediaRoute, mediaPath, mediaSidOf, type MediaRouteContext } from './media.ts';
-import { handleMessagesRoute, messageViews, type EmulatorMessageView, type MessagesRouteContext } from './messages-api.ts';
+import { handleMessagesRoute, messageView, messageViews, type EmulatorMessageView, type MessagesRouteContext } from './messages-api.ts';
 import {
   DEFAULT_OUTBOUND_SETTINGS,
   OutboundEngine,
@@ -64,6 +64,11 @@ export interface TwilioEmulator {
   readonly statusCallbacks: readonly StatusCallbackLog[];
   /** Every message, inbound and outbound, oldest first, with its status history (also `GET /__emulator/messages`). */
   messages(): EmulatorMessageView[];
+  /**
+   * The first message, already there or created or changed later, for which `matches` holds (e.g. the next
+   * outbound one with a given body, or one reaching `delivered`); rejects loudly after `timeoutMs` (5 s).
+   */
+  waitForMessage(matches: (message: EmulatorMessageView) => boolean, opts?: { timeoutMs?: number; what?: string }): Promise<EmulatorMessageView>;
   /**
    * A sender's MPS and MMS capability; fields left out keep their value, `null` restores the
    * defaults: 5–6 digit short codes 100 MPS, +1 toll-free (800/833/844/855/866/877/888) 3 MPS, other
@@ -170,6 +175,7 @@ export async function startTwilioEmulator(opts: EmulatorOptions): Promise<Twilio
       statusCallback: null,
     };
     store.messages.set(message.sid, message);
+    engine.notify(message);
     return message;
   }
 
@@ -209,6 +215,11 @@ export async function startTwilioEmulator(opts: EmulatorOptions): Promise<Twilio
     sentLog: engine.sentLog,
     statusCallbacks: engine.callbackLog,
     messages,
+    async waitForMessage(matches, opts = {}) {
+      const view = (m: StoredMessage) => messageView(store, apiBaseUrl, m);
+      const found = await engine.waitForMessage((m) => matches(view(m)), opts.timeoutMs ?? 5_000, opts.what ?? 'matching the predicate');
+      return view(found);
+    },
     setSender(sender, config) {
       senders.set(sender, config);
     },

@@ -82,7 +82,11 @@ export interface EmulatorMessageView {
 
 /** All messages, inbound and outbound, oldest first. */
 export function messageViews(store: EmulatorStore, apiBaseUrl: string): EmulatorMessageView[] {
-  return [...store.messages.values()].map((message) => ({
+  return [...store.messages.values()].map((message) => messageView(store, apiBaseUrl, message));
+}
+
+export function messageView(store: EmulatorStore, apiBaseUrl: string, message: StoredMessage): EmulatorMessageView {
+  return {
     sid: message.sid,
     accountSid: message.accountSid,
     direction: message.direction,
@@ -105,7 +109,7 @@ export function messageViews(store: EmulatorStore, apiBaseUrl: string): Emulator
     dateCreated: message.createdAt.toISOString(),
     dateSent: message.dateSent?.toISOString() ?? null,
     statusHistory: message.history.map((change) => ({ status: change.status, at: change.at.toISOString(), errorCode: change.errorCode })),
-  }));
+  };
 }
 
 /** Answers the Messages routes; false when the URL is not one of them. */
@@ -157,6 +161,11 @@ async function createMessage(ctx: MessagesRouteContext, req: IncomingMessage, re
     await scheduler.sleep(engine.settings.requestLatencyMs);
     if (scheduler.closed) return;
     const fault = engine.takeCreateFault();
+    if (fault && 'dropConnection' in fault) {
+      // The connection goes down before Twilio has taken the request: nothing is created, no answer comes.
+      req.socket.destroy();
+      return;
+    }
     if (fault && 'status' in fault) {
       // Twilio did not take the request: nothing is created.
       const error = { status: fault.status, code: fault.code ?? 20000 + fault.status, message: fault.message ?? STATUS_CODES[fault.status] ?? 'Error' };

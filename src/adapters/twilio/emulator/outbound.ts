@@ -57,8 +57,11 @@ export interface StatusCallbackLog {
   error: string | null;
 }
 
-/** What `failNextCreates` injects: an error answer (nothing created), or a slow answer (message created). */
-export type CreateFault = { status: number; code?: number; message?: string } | { hangMs: number };
+/**
+ * What `failNextCreates` injects: an error answer (nothing created), a slow answer (message created), or a
+ * connection dropped before anything is created (the client cannot tell whether it was).
+ */
+export type CreateFault = { status: number; code?: number; message?: string } | { hangMs: number } | { dropConnection: true };
 
 export interface CreateInput {
   accountSid: string;
@@ -144,6 +147,8 @@ export class OutboundEngine {
   private readonly outcomes = new Map<string, DeliveryOutcome>();
   private readonly serviceSenders = new Map<string, string>();
   private readonly faults: CreateFault[] = [];
+  /** Callers of waitForMessage, told of every message created or changed. */
+  private readonly watchers = new Set<(message: StoredMessage) => void>();
 
   constructor(
     private readonly store: EmulatorStore,
@@ -174,6 +179,36 @@ export class OutboundEngine {
 
   takeCreateFault(): CreateFault | undefined {
     return this.faults.shift();
+  }
+
+  /**
+   * The first message, already stored or created or changed later, that `matches`; rejects after
+   * `timeoutMs` saying what it waited for (tests wait on this instead of polling or sleeping).
+   */
+  waitForMessage(matches: (message: StoredMessage) => boolean, timeoutMs: number, what: string): Promise<StoredMessage> {
+    const found = [...this.store.messages.values()].find(matches);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const watcher = (message: StoredMessage): void => {
+        if (!matches(message)) return;
+        done();
+        resolve(message);
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`the emulator saw no message ${what} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const done = (): void => {
+        clearTimeout(timer);
+        this.watchers.delete(watcher);
+      };
+      this.watchers.add(watcher);
+    });
+  }
+
+  /** Tells waitForMessage callers about a message created or changed. */
+  notify(message: StoredMessage): void {
+    for (const watcher of [...this.watchers]) watcher(message);
   }
 
   create(input: CreateInput): CreateResult {
@@ -221,6 +256,7 @@ export class OutboundEngine {
       timer: undefined,
     };
     this.flights.set(message.sid, flight);
+    this.notify(message);
     if (status === 'accepted') {
       flight.timer = this.scheduler.after(this.settings.statusDelayMs, () => {
         flight.timer = undefined;
@@ -346,6 +382,7 @@ export class OutboundEngine {
       message.errorCode = errorCode;
       message.errorMessage = ERROR_MESSAGES[errorCode] ?? null;
     }
+    this.notify(message);
     if (message.statusCallback !== null && status !== 'queued') this.queueCallback(flight, this.callbackParams(message, errorCode));
     if (FINAL.has(status) && flight.held.length > 0) {
       const held = shuffled(flight.held);
