@@ -352,6 +352,8 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
         messages int NOT NULL DEFAULT 0,
         PRIMARY KEY (account_sid, month, number, country)
       );
+      -- The account that owns a number (the last text to it), asked before each send.
+      CREATE INDEX messages_inbound_to ON messages (to_number, id) WHERE direction = 'inbound';
       -- What the console knows of a customer beyond the helpdesk: their own time zone (wins over the number's).
       CREATE TABLE contact_prefs (
         contact_key text PRIMARY KEY,
