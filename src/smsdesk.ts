@@ -38,6 +38,7 @@ import { HelpdeskEvents, HELPDESK_EVENT_QUEUE } from './app/helpdesk-events.ts';
 import { NoteDeliveryProblem, DELIVERY_NOTE_QUEUE } from './app/note-delivery-problem.ts';
 import { AttachmentLinks } from './http/attachments.ts';
 import { SqlUserStore } from './adapters/db/user-store.ts';
+import { SqlSignInThrottle } from './adapters/db/sign-in-throttle.ts';
 import { SqlStatusHistory } from './adapters/db/status-history.ts';
 import type { StatusHistory } from './ports/status-history.ts';
 import { NumberGroupsStore, ThreadingSettingsStore } from './adapters/db/settings-store.ts';
@@ -221,6 +222,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
   const auth = { apiTokens: () => (config.apiToken ? [config.apiToken] : []), users };
   const app = await buildHttpApp({
     logger,
+    trustProxy: config.trustProxy,
     sql,
     auth,
     webhooks: { publicUrl: () => publicUrl, accounts: () => config.twilio.accounts, receiveInbound, applyStatus },
@@ -239,7 +241,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
       },
     },
     attachmentLinks: links,
-    sessions: { users, secureCookies: () => publicUrl.startsWith('https://') },
+    sessions: { users, throttle: new SqlSignInThrottle(sql), secureCookies: () => publicUrl.startsWith('https://') },
     console: {
       helpdesk: helpdesk.name, conversations, events: consoleEvents, optOuts, store, blobs, links, groups: numberGroups,
     },
