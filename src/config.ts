@@ -5,6 +5,7 @@ import { toE164 } from './domain/phone.ts';
 import { parseSenderRates } from './domain/sender-rates.ts';
 import { parseFetchAllow, type FetchAllowEntry } from './domain/fetch-allow.ts';
 import { compileSchedule, type ScheduleSettings } from './domain/hours.ts';
+import ipaddr from 'ipaddr.js';
 
 /**
  * Configuration from the environment, optionally completed by a JSON file (SMSDESK_CONFIG); the environment
@@ -20,6 +21,8 @@ export interface TwilioAccount {
 export interface Config {
   port: number;
   host: string;
+  /** TRUST_PROXY as Fastify's trustProxy: whose X-Forwarded-For is believed for the client's address. */
+  trustProxy: boolean | number | string[];
   dataDir: string;
   databaseUrl: string | null;
   /** null: PUBLIC_URL unset, so it is http://HOST:PORT of the address actually bound (PORT=0 in tests). */
@@ -158,6 +161,28 @@ function webhookSecret(src: Source): string | null {
   return v;
 }
 
+/** proxy-addr's names for address ranges, which Fastify's trustProxy understands too. */
+const RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** `true`, a hop count, or comma-separated IPs/CIDRs (Fastify's trustProxy); unset or `false`: trust no proxy. */
+function trustProxy(src: Source): boolean | number | string[] {
+  const raw = src.TRUST_PROXY?.trim() ?? '';
+  if (raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw)) return integer(src, 'TRUST_PROXY', 0, 0, 20);
+  const entries = raw.split(',').map((e) => e.trim());
+  for (const entry of entries) {
+    // IPv4 only in its four-part decimal form: ipaddr reads "1.5" as 1.0.0.5, which nobody means here.
+    const valid = RANGE_NAMES.has(entry) || (entry.includes('/')
+      ? ipaddr.IPv4.isValidCIDRFourPartDecimal(entry) || ipaddr.IPv6.isValidCIDR(entry)
+      : ipaddr.IPv4.isValidFourPartDecimal(entry) || ipaddr.IPv6.isValid(entry));
+    if (!valid) {
+      throw new ConfigError('TRUST_PROXY', `"${entry}" is not an IP address or CIDR range; use true, a hop count such as 1, or the proxies' addresses such as 10.0.0.5,10.1.0.0/16`);
+    }
+  }
+  return entries;
+}
+
 function required(src: Source, name: string, why: string): string {
   const v = src[name];
   if (!v) throw new ConfigError(name, `is required ${why}`);
@@ -233,6 +258,7 @@ export function loadConfig(env: Source = process.env): Config {
   return {
     port,
     host,
+    trustProxy: trustProxy(src),
     dataDir: resolve(src.DATA_DIR || './data'),
     databaseUrl,
     publicUrl,

@@ -43,6 +43,7 @@ import { NoteDeliveryProblem, DELIVERY_NOTE_QUEUE } from './app/note-delivery-pr
 import { AttachmentLinks, ownAttachments } from './http/attachments.ts';
 import type { FetchPolicy } from './adapters/web/safe-fetch.ts';
 import { SqlUserStore } from './adapters/db/user-store.ts';
+import { SqlSignInThrottle } from './adapters/db/sign-in-throttle.ts';
 import { SqlStatusHistory } from './adapters/db/status-history.ts';
 import type { StatusHistory } from './ports/status-history.ts';
 import { NumberGroupsStore, ThreadingSettingsStore } from './adapters/db/settings-store.ts';
@@ -256,6 +257,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
   const auth = { apiTokens: () => (config.apiToken ? [config.apiToken] : []), users };
   const app = await buildHttpApp({
     logger,
+    trustProxy: config.trustProxy,
     sql,
     auth,
     webhooks: { publicUrl: () => publicUrl, accounts: () => config.twilio.accounts, receiveInbound, applyStatus },
@@ -275,7 +277,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
       },
     },
     attachmentLinks: links,
-    sessions: { users, secureCookies: () => publicUrl.startsWith('https://') },
+    sessions: { users, throttle: new SqlSignInThrottle(sql), secureCookies: () => publicUrl.startsWith('https://') },
     console: {
       helpdesk: helpdesk.name, conversations, events: consoleEvents, optOuts, store, blobs, links, groups: numberGroups,
     },

@@ -109,14 +109,14 @@ export async function admin(app: FastifyInstance, opts: AdminOptions): Promise<v
   app.delete<{ Params: { id: string } }>('/api/v1/users/:id', async (request, reply) => {
     requireAdmin(request);
     const userId = parse(id, request.params.id, 'id');
-    const p = request.principal;
-    if (p?.kind === 'session' && p.user.id === userId) throw conflict('cannot_delete_self', 'You cannot delete yourself; ask another admin.');
+    if (request.principal?.user?.id === userId) throw conflict('cannot_delete_self', 'You cannot delete yourself; ask another admin.');
     const all = await opts.users.list();
     const target = all.find((u) => u.id === userId);
     if (target?.role === 'admin' && all.filter((u) => u.role === 'admin').length === 1) {
       throw conflict('last_admin', 'This is the last admin: make another user an admin first.');
     }
     if (!(await opts.users.remove(userId))) throw notFound('user_not_found', `No user ${userId}.`);
+    request.log.info({ userId }, 'user deleted, with the API tokens they minted');
     return reply.code(204).send();
   });
 
@@ -129,8 +129,8 @@ export async function admin(app: FastifyInstance, opts: AdminOptions): Promise<v
     requireAdmin(request);
     const body = parse(z.object({ name: z.string().trim().min(1).max(100) }), request.body, 'body');
     const token = `smsd_${newSecret()}`;
-    const p = request.principal;
-    const view = await opts.users.createToken(body.name, sha256hex(token), p?.kind === 'session' ? p.user.id : null);
+    // The token acts for whoever mints it (revoked with them); minted with the operator's token, for the operator.
+    const view = await opts.users.createToken(body.name, sha256hex(token), request.principal?.user?.id ?? null);
     request.log.info({ tokenId: view.id }, 'API token minted');
     return reply.code(201).send({ ...view, token });
   });

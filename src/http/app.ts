@@ -16,6 +16,8 @@ import { usageApi, type UsageOptions } from './usage.ts';
 
 export interface HttpAppOptions {
   logger: FastifyBaseLogger;
+  /** TRUST_PROXY: the proxies whose X-Forwarded-For gives request.ip (sign-in throttling, logs); false: none. */
+  trustProxy: boolean | number | string[];
   sql: Sql;
   /** Who may call the API: bearer tokens, and console sessions. */
   auth: AuthOptions;
@@ -32,6 +34,8 @@ export interface HttpAppOptions {
   web: WebOptions;
 }
 
+const hops = (n: number) => (_address: string, hop: number) => hop < n;
+
 const QUIETER_THAN_WARN = new Set<string>(['error', 'fatal', 'silent']);
 
 /** Builds the Fastify app: one plugin per surface, no global state; tests build it with their own parts. */
@@ -39,6 +43,8 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
   const app = Fastify({
     loggerInstance: opts.logger,
     bodyLimit: 1024 * 1024,
+    // A hop count trusts that many proxies in front, whoever they are (Fastify itself now ignores a number).
+    trustProxy: typeof opts.trustProxy === 'number' ? hops(opts.trustProxy) : opts.trustProxy,
   });
   registerErrorHandling(app);
   // Per-request access logs at thousands of webhooks a second cost more than they tell: warnings and up

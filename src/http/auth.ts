@@ -7,8 +7,12 @@ export const SESSION_COOKIE = 'smsdesk_session';
 export const SESSION_HOURS = 12;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** Who is calling: an integration with a bearer token, or a person signed in to the console. */
-export type Principal = { kind: 'token' } | { kind: 'session'; user: User; csrfToken: string; tokenHash: string };
+/**
+ * Who is calling: an integration with a bearer token, or a person signed in to the console. A minted token
+ * acts for the user who minted it (their current role); `user: null` is the operator's own token
+ * (SMSDESK_API_TOKEN, DATA_DIR/api-token, or one minted with it), which is an admin.
+ */
+export type Principal = { kind: 'token'; user: User | null } | { kind: 'session'; user: User; csrfToken: string; tokenHash: string };
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -55,8 +59,13 @@ export function authenticate(opts: AuthOptions): (request: FastifyRequest) => Pr
     const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
     if (bearer) {
       const given = bearer[1]!;
-      if (opts.apiTokens().some((t) => sameSecret(t, given)) || (await opts.users?.useToken(sha256hex(given)))) {
-        request.principal = { kind: 'token' };
+      if (opts.apiTokens().some((t) => sameSecret(t, given))) {
+        request.principal = { kind: 'token', user: null };
+        return;
+      }
+      const owner = await opts.users?.useToken(sha256hex(given));
+      if (owner) {
+        request.principal = { kind: 'token', user: owner.user };
         return;
       }
       throw new AppError('unauthorized', 'unauthorized', 'The bearer token is not valid (or was revoked).');
@@ -81,10 +90,10 @@ export function authenticate(opts: AuthOptions): (request: FastifyRequest) => Pr
   };
 }
 
-/** Admins only: a signed-in admin, or a bearer token (the operator's or an admin-minted one). */
+/** Admins only: a signed-in admin, the operator's token, or a token minted by a user who is an admin. */
 export function requireAdmin(request: FastifyRequest): void {
   const p = request.principal;
-  if (p?.kind === 'token' || (p?.kind === 'session' && p.user.role === 'admin')) return;
+  if (p && (p.user === null || p.user.role === 'admin')) return;
   throw new AppError('forbidden', 'admin_only', 'Only admins can do this.');
 }
 

@@ -4,7 +4,7 @@ import { parse } from './validation.ts';
 import { invalid, notFound } from '../domain/errors.ts';
 import { checkValueNames, renderTemplate, validateTemplate, type TemplateValues } from '../domain/templates.ts';
 import type { Template, TemplateStore } from '../ports/template-store.ts';
-import { authenticate, type AuthOptions } from './auth.ts';
+import { authenticate, requireAdmin, type AuthOptions } from './auth.ts';
 
 export interface TemplatesOptions {
   auth: AuthOptions;
@@ -24,7 +24,10 @@ const templateJson = (t: Template) => ({
   id: t.id, name: t.name, body: t.body, placeholders: placeholders(t.body), createdAt: t.createdAt, updatedAt: t.updatedAt,
 });
 
-/** CRUD for message templates under /api/v1/templates, plus a render preview; same bearer tokens as the API. */
+/**
+ * CRUD for message templates under /api/v1/templates, plus a render preview; same bearer tokens as the API.
+ * Templates are an admin setting: admins write them, everyone signed in reads and uses them.
+ */
 export async function templates(app: FastifyInstance, opts: TemplatesOptions): Promise<void> {
   app.addHook('onRequest', authenticate(opts.auth));
 
@@ -38,6 +41,7 @@ export async function templates(app: FastifyInstance, opts: TemplatesOptions): P
   app.get('/api/v1/templates', async () => ({ templates: (await opts.store.list()).map(templateJson) }));
 
   app.post('/api/v1/templates', async (request, reply) => {
+    requireAdmin(request);
     const input = parse(z.object({ name, body }), request.body, 'body');
     checkBody(input.body);
     return reply.code(201).send({ template: templateJson(await opts.store.create(input)) });
@@ -46,6 +50,7 @@ export async function templates(app: FastifyInstance, opts: TemplatesOptions): P
   app.get('/api/v1/templates/:id', async (request) => templateJson(await load(request)));
 
   app.patch('/api/v1/templates/:id', async (request) => {
+    requireAdmin(request);
     const id = idParam(request);
     const input = parse(z.object({ name: name.optional(), body: body.optional() }), request.body, 'body');
     if (input.name === undefined && input.body === undefined) throw invalid('invalid_request', 'Send name, body or both to change.');
@@ -56,6 +61,7 @@ export async function templates(app: FastifyInstance, opts: TemplatesOptions): P
   });
 
   app.delete('/api/v1/templates/:id', async (request, reply) => {
+    requireAdmin(request);
     const id = idParam(request);
     if (!(await opts.store.delete(id))) throw notFound('template_not_found', `No template ${id}.`);
     return reply.code(204).send();

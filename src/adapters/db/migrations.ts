@@ -1,10 +1,19 @@
 import type { Sql } from './sql.ts';
+import { emailKey } from '../../domain/email.ts';
 
 /**
  * Ordered, append-only schema changes. Applied under a transaction-scoped advisory lock on PostgreSQL so
  * several instances starting together migrate once. Never edit a released entry; add a new one.
  */
-const MIGRATIONS: { version: number; name: string; sql: string }[] = [
+interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+  /** Runs after `sql`, in its transaction: data only code can compute. */
+  after?: (tx: Sql) => Promise<void>;
+}
+
+const MIGRATIONS: Migration[] = [
   {
     version: 1,
     name: 'inbound foundation',
@@ -373,6 +382,33 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX early_status_callbacks_message ON early_status_callbacks (message_id) WHERE message_id IS NOT NULL;
     `,
   },
+  {
+    version: 12,
+    name: 'sign-in throttle, email keys',
+    sql: `
+      -- Failed (and in-flight) sign-ins per throttle key in a fixed window, shared by every instance. key: the
+      -- SHA-256 of "address:<ip>" or "email:<emailKey> address:<ip>" (no email is kept in clear).
+      CREATE TABLE sign_in_attempts (
+        key text PRIMARY KEY,
+        attempts int NOT NULL,
+        window_ends timestamptz NOT NULL
+      );
+      CREATE INDEX sign_in_attempts_window ON sign_in_attempts (window_ends);
+      -- Users are found by domain/email.ts's key, compared exactly (lower() followed the database's locale).
+      ALTER TABLE users ADD COLUMN email_key text;
+    `,
+    async after(tx) {
+      const seen = new Map<string, string>();
+      for (const u of await tx.query<{ id: number; email: string }>('SELECT id, email FROM users ORDER BY id')) {
+        const key = emailKey(u.email);
+        const twin = seen.get(key);
+        if (twin) throw new Error(`users ${twin} and ${u.email} are one address once compared as sign-in compares them; delete one (DELETE FROM users WHERE email = '…') and start again`);
+        seen.set(key, u.email);
+        await tx.query('UPDATE users SET email_key = $2 WHERE id = $1', [u.id, key]);
+      }
+      await tx.exec('ALTER TABLE users ALTER COLUMN email_key SET NOT NULL; CREATE UNIQUE INDEX users_by_email_key ON users (email_key);');
+    },
+  },
 ];
 
 export async function migrate(sql: Sql): Promise<number> {
@@ -385,6 +421,7 @@ export async function migrate(sql: Sql): Promise<number> {
     for (const m of MIGRATIONS) {
       if (done.has(m.version)) continue;
       await tx.exec(m.sql);
+      await m.after?.(tx);
       await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
       applied++;
     }

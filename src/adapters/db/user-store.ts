@@ -1,5 +1,6 @@
 import type { Sql } from './sql.ts';
-import type { ApiTokenView, Role, Session, User, UserStore } from '../../ports/user-store.ts';
+import type { ApiTokenView, Role, Session, TokenOwner, User, UserStore } from '../../ports/user-store.ts';
+import { emailKey } from '../../domain/email.ts';
 
 interface UserRow { id: number; email: string; name: string; role: Role; password_hash: string }
 interface TokenRow { id: number; name: string; created_at: Date; last_used_at: Date | null; revoked_at: Date | null }
@@ -19,8 +20,8 @@ export class SqlUserStore implements UserStore {
 
   async create(u: { email: string; name: string; role: Role; passwordHash: string }): Promise<User> {
     const [r] = await this.sql.query<UserRow>(
-      'INSERT INTO users (email, name, role, password_hash) VALUES (lower($1), $2, $3, $4) RETURNING id, email, name, role, password_hash',
-      [u.email, u.name, u.role, u.passwordHash],
+      'INSERT INTO users (email, email_key, name, role, password_hash) VALUES ($1, $2, $3, $4, $5) RETURNING id, email, name, role, password_hash',
+      [u.email.trim(), emailKey(u.email), u.name, u.role, u.passwordHash],
     );
     return user(r!);
   }
@@ -30,11 +31,15 @@ export class SqlUserStore implements UserStore {
   }
 
   async remove(id: number): Promise<boolean> {
-    return (await this.sql.query('DELETE FROM users WHERE id = $1 RETURNING id', [id])).length > 0;
+    // The user's API tokens go with them, in the same transaction: a token never outlives its owner's power.
+    return this.sql.transaction(async (tx) => {
+      await tx.query('UPDATE api_tokens SET revoked_at = now() WHERE created_by = $1 AND revoked_at IS NULL', [id]);
+      return (await tx.query('DELETE FROM users WHERE id = $1 RETURNING id', [id])).length > 0;
+    });
   }
 
   async byEmail(email: string): Promise<(User & { passwordHash: string }) | null> {
-    const [r] = await this.sql.query<UserRow>('SELECT id, email, name, role, password_hash FROM users WHERE email = lower($1)', [email]);
+    const [r] = await this.sql.query<UserRow>('SELECT id, email, name, role, password_hash FROM users WHERE email_key = $1', [emailKey(email)]);
     return r ? { ...user(r), passwordHash: r.password_hash } : null;
   }
 
@@ -78,15 +83,17 @@ export class SqlUserStore implements UserStore {
     return (await this.sql.query('UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1 RETURNING id', [id])).length > 0;
   }
 
-  async useToken(tokenHash: string): Promise<boolean> {
-    const [r] = await this.sql.query<{ id: number; stale: boolean }>(
-      `SELECT id, (last_used_at IS NULL OR last_used_at < now() - interval '1 minute') AS stale
-         FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL`,
+  async useToken(tokenHash: string): Promise<TokenOwner | null> {
+    const [r] = await this.sql.query<{ id: number; stale: boolean; user_id: number | null; email: string; name: string; role: Role }>(
+      `SELECT t.id, (t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute') AS stale,
+              u.id AS user_id, u.email, u.name, u.role
+         FROM api_tokens t LEFT JOIN users u ON u.id = t.created_by
+        WHERE t.token_hash = $1 AND t.revoked_at IS NULL`,
       [tokenHash],
     );
-    if (!r) return false;
+    if (!r) return null;
     // last_used_at to the minute: a busy integration does not write on every request.
     if (r.stale) await this.sql.query('UPDATE api_tokens SET last_used_at = now() WHERE id = $1', [r.id]);
-    return true;
+    return { user: r.user_id === null ? null : { id: r.user_id, email: r.email, name: r.name, role: r.role } };
   }
 }

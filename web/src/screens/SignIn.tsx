@@ -3,7 +3,15 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, errorMessage, post } from '../api.ts';
 import { Field, FormMessages, SubmitActions } from '../components/forms.tsx';
 import { useTitle } from '../hooks.ts';
+import { emailKey } from '../../../src/domain/email.ts';
 import type { Session } from '../types.ts';
+
+/** A 429 from sign-in: it concerns the email tried (from this address), not whoever signs in next in this browser. */
+interface Lock {
+  emailKey: string;
+  message: string;
+  until: number | null;
+}
 
 /** Email and password; `POST /auth/login`. Errors stay on the form (wrong credentials, too many attempts). */
 export function SignIn({ notice, onSignedIn }: { notice?: string; onSignedIn: (session: Session) => void }) {
@@ -12,7 +20,7 @@ export function SignIn({ notice, onSignedIn }: { notice?: string; onSignedIn: (s
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const [waitUntil, setWaitUntil] = useState<number | null>(null);
+  const [lock, setLock] = useState<Lock | null>(null);
   const [now, setNow] = useState(Date.now());
   const emailRef = useRef<HTMLInputElement>(null);
 
@@ -22,16 +30,20 @@ export function SignIn({ notice, onSignedIn }: { notice?: string; onSignedIn: (s
 
   // Counts down a 429's Retry-After so the user knows when to try again.
   useEffect(() => {
-    if (waitUntil === null) return;
+    const until = lock?.until;
+    if (until == null) return;
     const timer = setInterval(() => {
       setNow(Date.now());
-      if (Date.now() >= waitUntil) setWaitUntil(null);
+      if (Date.now() >= until) setLock(null);
     }, 1000);
     return () => clearInterval(timer);
-  }, [waitUntil]);
+  }, [lock]);
 
-  const invalid = Boolean(error);
-  const secondsLeft = waitUntil === null ? 0 : Math.max(0, Math.ceil((waitUntil - now) / 1000));
+  // The lock holds only while the form names its email (compared as the server compares emails).
+  const locked = lock !== null && emailKey(email) === lock.emailKey ? lock : null;
+  const shown = error ?? locked?.message ?? null;
+  const invalid = Boolean(shown);
+  const secondsLeft = locked?.until == null ? 0 : Math.max(0, Math.ceil((locked.until - now) / 1000));
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -50,11 +62,12 @@ export function SignIn({ notice, onSignedIn }: { notice?: string; onSignedIn: (s
         setError(err.code === 'invalid_credentials' || !err.message ? 'Wrong email or password.' : err.message);
       } else if (err instanceof ApiError && err.status === 429) {
         const seconds = err.retryAfter;
-        if (seconds !== null) {
-          setWaitUntil(Date.now() + seconds * 1000);
-          setNow(Date.now());
-        }
-        setError(`${err.message}${seconds !== null ? ` Try again in ${formatWait(seconds)}.` : ''}`);
+        setNow(Date.now());
+        setLock({
+          emailKey: emailKey(email),
+          message: err.message || `Too many failed sign-ins for ${email.trim()}; try again${seconds !== null ? ` in ${formatWait(seconds)}` : ' later'}, or ask an admin.`,
+          until: seconds === null ? null : Date.now() + seconds * 1000,
+        });
       } else {
         setError(errorMessage(err));
       }
@@ -73,8 +86,8 @@ export function SignIn({ notice, onSignedIn }: { notice?: string; onSignedIn: (s
       <form class="card form" onSubmit={submit} data-testid="signin-form" noValidate>
         <CredentialField label="Email" input={{ type: 'email', autoComplete: 'username' }} value={email} onInput={setEmail} invalid={invalid} inputRef={emailRef} />
         <CredentialField label="Password" input={{ type: 'password', autoComplete: 'current-password' }} value={password} onInput={setPassword} invalid={invalid} />
-        <FormMessages error={error} errorId={ERROR_ID} errorTestId="signin-error" />
-        {secondsLeft > 0 ? <p class="hint countdown">You can try again in {secondsLeft} s.</p> : null}
+        <FormMessages error={shown} errorId={ERROR_ID} errorTestId="signin-error" />
+        {secondsLeft > 0 ? <p class="hint countdown">You can try again with {email.trim()} in {secondsLeft} s.</p> : null}
         <SubmitActions busy={busy} disabled={secondsLeft > 0} label="Sign in" busyLabel="Signing in…" />
       </form>
       <p class="hint">
