@@ -238,7 +238,7 @@ function ThreadingSection({ settings, onSaved }: { settings: Settings; onSaved: 
             aria-describedby="threading-pattern-help"
           />
           <span id="threading-pattern-help" class="hint">
-            A regular expression; its first capture group is the ticket number, e.g. <code>#(\d+)</code>. Empty turns this off.
+            A regular expression in RE2 syntax (no backreferences or lookaround); its first capture group is the ticket number, e.g. <code>#(\d+)</code>. Empty turns this off.
           </span>
         </Field>
         <SaveActions form={form} label="Save" errorTestId="settings-threading-error" buttonTestId="settings-save-threading" savedTestId="settings-threading-saved" />
