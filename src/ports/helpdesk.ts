@@ -32,8 +32,9 @@ export class HelpdeskError extends Error {
   }
 }
 
-export type TicketStatus = 'open' | 'pending' | 'resolved' | 'closed';
-export const TICKET_STATUSES: readonly TicketStatus[] = ['open', 'pending', 'resolved', 'closed'];
+import type { TicketStatus } from '../domain/ticket-status.ts';
+
+export { TICKET_STATUSES, type TicketStatus } from '../domain/ticket-status.ts';
 
 export interface HelpdeskContact {
   id: number;

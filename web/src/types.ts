@@ -1,6 +1,7 @@
 /** The JSON shapes of docs/console.md (and the REST API's Ticket and Message), as the console reads them. */
 
 import type { User } from '../../src/ports/user-store.ts';
+import type { TicketStatus } from '../../src/domain/ticket-status.ts';
 
 // A console user has the server's own shape (type-only: nothing of the server enters the bundle).
 export type { Role, User } from '../../src/ports/user-store.ts';
@@ -10,8 +11,8 @@ export interface Session {
   csrfToken: string;
 }
 
-export type TicketStatus = 'open' | 'pending' | 'resolved' | 'closed';
-export const TICKET_STATUSES: readonly TicketStatus[] = ['open', 'pending', 'resolved', 'closed'];
+// Ticket statuses, as the server's domain has them (one source).
+export { TICKET_STATUSES, type TicketStatus } from '../../src/domain/ticket-status.ts';
 
 export type Direction = 'inbound' | 'outbound';
 
