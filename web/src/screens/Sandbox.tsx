@@ -124,7 +124,7 @@ export function Sandbox() {
         </section>
 
         <section class="card handset" aria-labelledby="sandbox-handset">
-          <h2 id="sandbox-handset">Handset of {handsetPhone || '…'}</h2>
+          <h2 id="sandbox-handset">Handset of {handset.data?.phone || handsetPhone || '…'}</h2>
           <LoadState of={handset} what="the handset" />
           {handset.data ? (
             handset.data.messages.length === 0 ? (
