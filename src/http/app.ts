@@ -73,7 +73,7 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
  * webhooks are left alone: a NUL in a text a customer sent is stored as U+FFFD rather than refused.
  */
 function refuseBadText(app: FastifyInstance): void {
-  const parseJson = app.getDefaultJsonParser('error', 'ignore');
+  const parseJson = app.getDefaultJsonParser('error', 'error'); // Fastify's defaults
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     parseJson(request, body as string, (err, json) => {
