@@ -50,21 +50,23 @@ describe('Settings: ticket-number patterns RE2 cannot run', () => {
   let h: Harness;
   afterEach(async () => h?.close());
 
-  it.each([
-    ['a backreference', '#(\\d)\\1', /^ticketIdPattern: uses a backreference \(`\\1`\), which RE2 does not support: ticket-number patterns are matched with RE2, in time proportional to the text/],
-    ['lookahead', '#(?!0)(\\d+)', /^ticketIdPattern: uses lookaround .* which RE2 does not support/],
-    ['lookbehind', '(?<=#)(\\d+)', /^ticketIdPattern: uses lookaround/],
-  ])('refuses %s with 400 saying why, and keeps the pattern in force', async (_name, pattern, message) => {
+  it('refuses a backreference or lookaround with 400 saying why, and keeps the pattern in force', async () => {
     h = await startHarness(pgliteBackend);
     await addUser(h, 'ana@example.com');
     const ana = await signIn(h, 'ana@example.com');
-    const bad = await ana.call<ApiError>('/api/v1/settings', { method: 'PATCH', body: { threading: { ticketIdPattern: pattern } } });
-    expect(bad.status).toBe(400);
-    expect(bad.body.error.code).toBe('invalid_ticket_id_pattern');
-    expect(bad.body.error.message).toMatch(message);
+    const cases: [string, RegExp][] = [
+      ['#(\\d)\\1', /^ticketIdPattern: uses a backreference \(`\\1`\), which RE2 does not support: ticket-number patterns are matched with RE2, in time proportional to the text/],
+      ['#(?!0)(\\d+)', /^ticketIdPattern: uses lookaround .* which RE2 does not support/],
+      ['(?<=#)(\\d+)', /^ticketIdPattern: uses lookaround/],
+    ];
+    for (const [pattern, message] of cases) {
+      const bad = await ana.call<ApiError>('/api/v1/settings', { method: 'PATCH', body: { threading: { ticketIdPattern: pattern } } });
+      expect([bad.status, bad.body.error.code], pattern).toEqual([400, 'invalid_ticket_id_pattern']);
+      expect(bad.body.error.message, pattern).toMatch(message);
+    }
     const settings = await ana.call<{ threading: { ticketIdPattern: string } }>('/api/v1/settings');
     expect(settings.body.threading.ticketIdPattern).toBe('#(\\d+)');
-  });
+  }, 60_000); // signing in hashes with scrypt: slow on a busy 2-core machine
 
   it('a pattern in RE2 syntax finds the ticket: (?i) and named groups', async () => {
     h = await startHarness(pgliteBackend);
@@ -78,5 +80,5 @@ describe('Settings: ticket-number patterns RE2 cannot run', () => {
     await h.idle();
     const messages = (await h.api<{ messages: MessageJson[] }>('/api/v1/messages')).body.messages;
     expect(messages[1]).toMatchObject({ ticketId, routing: { rule: 'pattern' } });
-  });
+  }, 60_000);
 });
