@@ -1,5 +1,6 @@
-import { RE2JS } from 're2js';
 import type { TicketStatus } from './ticket-status.ts';
+
+import { RE2JS } from 're2js';
 
 /**
  * Which ticket an inbound text lands on. A pure function of the text, the candidate tickets the caller looked

@@ -1,7 +1,6 @@
 /** The JSON shapes of docs/console.md (and the REST API's Ticket and Message), as the console reads them. */
 
 import type { User } from '../../src/ports/user-store.ts';
-import type { TicketStatus } from '../../src/domain/ticket-status.ts';
 
 // A console user has the server's own shape (type-only: nothing of the server enters the bundle).
 export type { Role, User } from '../../src/ports/user-store.ts';
@@ -12,6 +11,7 @@ export interface Session {
 }
 
 // Ticket statuses, as the server's domain has them (one source).
+import type { TicketStatus } from '../../src/domain/ticket-status.ts';
 export { TICKET_STATUSES, type TicketStatus } from '../../src/domain/ticket-status.ts';
 
 export type Direction = 'inbound' | 'outbound';
