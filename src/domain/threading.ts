@@ -1,6 +1,5 @@
-import type { TicketStatus } from './ticket-status.ts';
-
 import { RE2JS } from 're2js';
+import type { TicketStatus } from './ticket-status.ts';
 
 /**
  * Which ticket an inbound text lands on. A pure function of the text, the candidate tickets the caller looked
