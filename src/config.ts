@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { compileTicketIdPattern } from './domain/threading.ts';
+import { compileTicketIdPattern, type TicketIdPattern } from './domain/threading.ts';
 import { toE164 } from './domain/phone.ts';
 import { parseSenderRates } from './domain/sender-rates.ts';
 import { parseFetchAllow, type FetchAllowEntry } from './domain/fetch-allow.ts';
@@ -36,7 +36,7 @@ export interface Config {
     defaultNumber: string | null;
   };
   apiToken: string | null;
-  threading: { windowMinutes: number; ticketIdPattern: RegExp | null };
+  threading: { windowMinutes: number; ticketIdPattern: TicketIdPattern | null };
   helpdesk: {
     kind: HelpdeskKind;
     freshdesk: { url: string; apiKey: string } | null;
@@ -213,7 +213,7 @@ export function loadConfig(env: Source = process.env): Config {
   }
   const apiBaseUrl = httpUrl('TWILIO_API_BASE_URL', src.TWILIO_API_BASE_URL || 'https://api.twilio.com', 'https://api.twilio.com');
 
-  let ticketIdPattern: RegExp | null;
+  let ticketIdPattern: TicketIdPattern | null;
   try {
     ticketIdPattern = compileTicketIdPattern(src.TICKET_ID_PATTERN ?? '#(\\d+)');
   } catch (err) {

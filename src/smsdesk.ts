@@ -271,6 +271,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     helpdeskWebhooks: {
       helpdesk: config.helpdesk.kind,
       secret: config.helpdesk.webhookSecret,
+      clock,
       enqueue: async (ticketId) => {
         await queue.enqueue(HELPDESK_EVENT_QUEUE, `ticket:${ticketId}`, { ticketId });
         events?.wake();

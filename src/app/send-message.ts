@@ -4,7 +4,7 @@ import type { Helpdesk } from '../ports/helpdesk.ts';
 import type { MessageStore } from '../ports/message-store.ts';
 import type { Origin, OutboundStore } from '../ports/outbound-store.ts';
 import { conflict, invalid, notFound } from '../domain/errors.ts';
-import { formatPhone, toE164 } from '../domain/phone.ts';
+import { formatPhone, phoneInput, toE164 } from '../domain/phone.ts';
 import { segmentInfo } from '../domain/segments.ts';
 import { checkOutbound } from '../domain/message-limits.ts';
 import { escapeHtml } from '../domain/html.ts';
@@ -205,9 +205,8 @@ export class SendMessage {
     return id;
   }
 
-  private number(field: string, raw: string): string {
-    const e164 = toE164(raw);
-    if (!e164) throw invalid('invalid_phone', `${field} "${raw}" is not a phone number; use E.164, e.g. +14155550100.`);
-    return e164;
+  /** `to` is a customer's phone; `from` may also be a short code of the account. */
+  private number(field: 'to' | 'from', raw: string): string {
+    return phoneInput(raw, field, { sender: field === 'from' });
   }
 }

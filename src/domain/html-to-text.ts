@@ -1,3 +1,5 @@
+import { decodeHTMLStrict } from 'entities';
+
 /**
  * Plain text from the HTML a helpdesk sends for an agent's reply (Freshdesk, Zendesk and friends wrap even a
  * one-line answer in divs, <br>s and &nbsp;s). The result goes out as SMS, so it aims at what a reader saw in
@@ -310,62 +312,12 @@ function sameTarget(text: string, href: string): boolean {
 }
 
 /**
- * Named entities: the XML five, all of Latin-1 (U+00A0–U+00FF, in code point order below) and the punctuation
- * and symbols word processors and helpdesk editors emit. A name needs its semicolon: editors always write one,
- * and decoding the legacy bare form ("&copy 2024") would also mangle URLs such as "?a=1&copy=2". Unknown names are left as written,
- * so "AT&T" and "&foo;" survive; names are case-sensitive ("&Eacute;" is É, "&eacute;" é), as in HTML.
+ * Character references, by HTML5's full table (the `entities` package: `&hearts;`, `&check;`, `&NotEqualTilde;`
+ * and the other 2,000-odd), numeric ones with HTML's fix-ups (`&#146;` is Windows-1252's ’; NUL, surrogates and
+ * anything past U+10FFFF become U+FFFD). Every reference needs its semicolon (the library's strict mode): editors
+ * always write one, and decoding the legacy bare form would mangle hand-written text and URLs such as
+ * "?a=1&copy=2". Unknown names are left as written, so "AT&T" and "&foo;" survive.
  */
-const LATIN1_NAMES = (
-  'nbsp iexcl cent pound curren yen brvbar sect uml copy ordf laquo not shy reg macr ' +
-  'deg plusmn sup2 sup3 acute micro para middot cedil sup1 ordm raquo frac14 frac12 frac34 iquest ' +
-  'Agrave Aacute Acirc Atilde Auml Aring AElig Ccedil Egrave Eacute Ecirc Euml Igrave Iacute Icirc Iuml ' +
-  'ETH Ntilde Ograve Oacute Ocirc Otilde Ouml times Oslash Ugrave Uacute Ucirc Uuml Yacute THORN szlig ' +
-  'agrave aacute acirc atilde auml aring aelig ccedil egrave eacute ecirc euml igrave iacute icirc iuml ' +
-  'eth ntilde ograve oacute ocirc otilde ouml divide oslash ugrave uacute ucirc uuml yacute thorn yuml'
-).split(' ');
-
-const NAMED: ReadonlyMap<string, string> = new Map<string, string>([
-  ['amp', '&'],
-  ['lt', '<'],
-  ['gt', '>'],
-  ['quot', '"'],
-  ['apos', "'"],
-  ...LATIN1_NAMES.map((name, i) => [name, String.fromCharCode(0xa0 + i)] as [string, string]),
-  ['OElig', 'Œ'], ['oelig', 'œ'], ['Scaron', 'Š'], ['scaron', 'š'], ['Yuml', 'Ÿ'], ['fnof', 'ƒ'],
-  ['circ', 'ˆ'], ['tilde', '˜'],
-  ['ensp', '\u2002'], ['emsp', '\u2003'], ['thinsp', '\u2009'],
-  ['zwnj', '\u200C'], ['zwj', '\u200D'], ['lrm', '\u200E'], ['rlm', '\u200F'],
-  ['ndash', '–'], ['mdash', '—'], ['lsquo', '‘'], ['rsquo', '’'], ['sbquo', '‚'],
-  ['ldquo', '“'], ['rdquo', '”'], ['bdquo', '„'], ['dagger', '†'], ['Dagger', '‡'], ['bull', '•'],
-  ['hellip', '…'], ['permil', '‰'], ['prime', '′'], ['Prime', '″'], ['lsaquo', '‹'], ['rsaquo', '›'],
-  ['euro', '€'], ['trade', '™'], ['minus', '−'],
-  ['larr', '←'], ['uarr', '↑'], ['rarr', '→'], ['darr', '↓'], ['harr', '↔'],
-]);
-
-/**
- * HTML maps numeric references to 0x80–0x9F as Windows-1252, because that is what "&#146;" meant in the
- * documents that used it (Outlook-pasted text still does). Unlisted ones in the range stay as they are.
- */
-const WINDOWS_1252: ReadonlyMap<number, number> = new Map([
-  [0x80, 0x20ac], [0x82, 0x201a], [0x83, 0x0192], [0x84, 0x201e], [0x85, 0x2026], [0x86, 0x2020],
-  [0x87, 0x2021], [0x88, 0x02c6], [0x89, 0x2030], [0x8a, 0x0160], [0x8b, 0x2039], [0x8c, 0x0152],
-  [0x8e, 0x017d], [0x91, 0x2018], [0x92, 0x2019], [0x93, 0x201c], [0x94, 0x201d], [0x95, 0x2022],
-  [0x96, 0x2013], [0x97, 0x2014], [0x98, 0x02dc], [0x99, 0x2122], [0x9a, 0x0161], [0x9b, 0x203a],
-  [0x9c, 0x0153], [0x9e, 0x017e], [0x9f, 0x0178],
-]);
-
-const ENTITY = /&(?:#([0-9]+);?|#[xX]([0-9A-Fa-f]+);?|([A-Za-z][A-Za-z0-9]*);)/g;
-
 export function decodeEntities(text: string): string {
-  if (!text.includes('&')) return text;
-  return text.replace(ENTITY, (whole, dec: string | undefined, hex: string | undefined, name: string | undefined) => {
-    if (name !== undefined) return NAMED.get(name) ?? whole;
-    return fromCodePoint(dec !== undefined ? parseInt(dec, 10) : parseInt(hex ?? '', 16));
-  });
-}
-
-/** U+FFFD for what is not a character: NUL, surrogates, and anything past U+10FFFF (as HTML does). */
-function fromCodePoint(cp: number): string {
-  if (!Number.isFinite(cp) || cp === 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return '\uFFFD';
-  return String.fromCodePoint(WINDOWS_1252.get(cp) ?? cp);
+  return text.includes('&') ? decodeHTMLStrict(text) : text;
 }

@@ -104,7 +104,7 @@ export function isTerminal(status: Status): boolean {
 }
 
 /** The message did not reach the recipient. canceled is not a failure: someone chose not to send it. */
-export function isFailure(status: Status): boolean {
+export function isFailure(status: Status | string): boolean {
   return status === 'failed' || status === 'undelivered';
 }
 

@@ -115,7 +115,7 @@ export function renderTemplate(template: string, values: TemplateValues): string
   if (unknown.length > 0) {
     const names = unknown.map((n) => `{{${n}}}`).join(', ');
     const noun = unknown.length === 1 ? 'Unknown placeholder' : 'Unknown placeholders';
-    throw invalid('unknown_placeholder', `${noun} ${names}: use one of ${knownList()}.`);
+    throw invalid('unknown_placeholder', `${noun} ${names}: use one of ${placeholderList()}.`);
   }
   if (malformed.length > 0) {
     const noun = malformed.length === 1 ? 'Malformed placeholder' : 'Malformed placeholders';
@@ -153,6 +153,7 @@ export function ticketValues(ticket: { id: number; subject: string; status: stri
   };
 }
 
-function knownList(): string {
+/** "{{ticket.id}}, {{ticket.subject}}, …": the placeholders as a template writes them (the console shows this list). */
+export function placeholderList(): string {
   return KNOWN_PLACEHOLDERS.map((n) => `{{${n}}}`).join(', ');
 }

@@ -4,7 +4,7 @@ import { parse } from './validation.ts';
 import type { UserStore } from '../ports/user-store.ts';
 import type { NumberCapabilities } from '../ports/messaging.ts';
 import type { NumberGroupsStore, ThreadingSettingsStore } from '../adapters/db/settings-store.ts';
-import { toE164 } from '../domain/phone.ts';
+import { phoneInput } from '../domain/phone.ts';
 import { compileTicketIdPattern } from '../domain/threading.ts';
 import { hashPassword, passwordProblem } from '../domain/passwords.ts';
 import { conflict, invalid, notFound } from '../domain/errors.ts';
@@ -69,11 +69,7 @@ export async function admin(app: FastifyInstance, opts: AdminOptions): Promise<v
     }).strict(), request.body, 'body');
     if (body.numberGroups) {
       const groups: Record<string, string> = {};
-      for (const [raw, group] of Object.entries(body.numberGroups)) {
-        const number = toE164(raw) ?? (/^\d{5,6}$/.test(raw) ? raw : null);
-        if (!number) throw invalid('invalid_phone', `numberGroups: "${raw}" is not a phone number or short code; use E.164, e.g. +14155550199.`);
-        groups[number] = group;
-      }
+      for (const [raw, group] of Object.entries(body.numberGroups)) groups[phoneInput(raw, 'numberGroups', { sender: true })] = group;
       await opts.groups.set(groups);
     }
     if (!body.threading) return settingsJson();

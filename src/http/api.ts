@@ -6,7 +6,7 @@ import { TICKET_STATUSES, type Helpdesk, type HelpdeskAttachment, type HelpdeskT
 import type { MessageStore } from '../ports/message-store.ts';
 import type { MessageQueries, MessageView } from '../adapters/db/message-queries.ts';
 import { invalid, notFound } from '../domain/errors.ts';
-import { toE164 } from '../domain/phone.ts';
+import { phoneInput } from '../domain/phone.ts';
 import { segmentInfo } from '../domain/segments.ts';
 import { explainTwilioError } from '../domain/twilio-errors.ts';
 import { MAX_BODY_CHARS, outboundProblems } from '../domain/message-limits.ts';
@@ -90,7 +90,7 @@ export async function api(app: FastifyInstance, opts: ApiOptions): Promise<void>
 
   app.get('/api/v1/tickets', async (request) => {
     const q = parse(z.object({ phone: z.string().optional(), status: z.enum(TICKET_STATUSES).optional() }), request.query, 'query');
-    const tickets = await opts.helpdesk.listTickets({ requesterPhone: q.phone ? phone(q.phone) : undefined, status: q.status });
+    const tickets = await opts.helpdesk.listTickets({ requesterPhone: q.phone ? phoneInput(q.phone, 'phone') : undefined, status: q.status });
     return { tickets: await ticketJson(tickets) };
   });
 
@@ -194,8 +194,8 @@ export async function api(app: FastifyInstance, opts: ApiOptions): Promise<void>
     }), request.query, 'query');
     const log = Boolean(q.status || q.number || q.since || q.until);
     const messages = await opts.queries.list({
-      ticketId: q.ticketId ? Number(q.ticketId) : undefined, contactKey: q.phone ? phone(q.phone) : undefined,
-      status: q.status, number: q.number ? phone(q.number) : undefined,
+      ticketId: q.ticketId ? Number(q.ticketId) : undefined, contactKey: q.phone ? phoneInput(q.phone, 'phone') : undefined,
+      status: q.status, number: q.number ? phoneInput(q.number, 'number', { sender: true }) : undefined,
       since: q.since ? new Date(q.since) : undefined,
       // A bare date as "until" includes that whole day.
       until: q.until ? new Date(q.until.length === 10 ? Date.parse(q.until) + 86_400_000 : Date.parse(q.until)) : undefined,
@@ -207,7 +207,7 @@ export async function api(app: FastifyInstance, opts: ApiOptions): Promise<void>
 
   app.get('/api/v1/contacts', async (request) => {
     const q = parse(z.object({ phone: z.string().optional() }), request.query, 'query');
-    const contacts = await opts.helpdesk.listContacts({ phone: q.phone ? phone(q.phone) : undefined });
+    const contacts = await opts.helpdesk.listContacts({ phone: q.phone ? phoneInput(q.phone, 'phone') : undefined });
     return { contacts: contacts.map((c) => ({ id: c.id, name: c.name, phone: c.phone })) };
   });
 
@@ -226,12 +226,5 @@ function idParam(request: FastifyRequest): number {
   const raw = (request.params as { id?: string }).id ?? '';
   if (!/^\d{1,9}$/.test(raw)) throw invalid('invalid_id', `"${raw}" is not an id; ids are whole numbers.`);
   return Number(raw);
-}
-
-function phone(raw: string): string {
-  // An unencoded "+" in a query string arrives as a space; read it as the "+" that was meant.
-  const e164 = toE164(raw.replace(/^ (?=\d)/, '+'));
-  if (!e164) throw invalid('invalid_phone', `phone "${raw}" is not a phone number; use E.164, e.g. +14155550100 (URL-encode + as %2B).`);
-  return e164;
 }
 

@@ -1,6 +1,8 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type LogLevel } from 'fastify';
 import type { Sql } from '../adapters/db/sql.ts';
 import { registerErrorHandling } from './errors.ts';
+import { badText } from './validation.ts';
+import { invalid } from '../domain/errors.ts';
 import { twilioWebhooks, type TwilioWebhookOptions } from './twilio-webhooks.ts';
 import { api, type ApiOptions } from './api.ts';
 import { templates, type TemplatesOptions } from './templates.ts';
@@ -47,6 +49,7 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     trustProxy: typeof opts.trustProxy === 'number' ? hops(opts.trustProxy) : opts.trustProxy,
   });
   registerErrorHandling(app);
+  refuseBadText(app);
   // Per-request access logs at thousands of webhooks a second cost more than they tell: warnings and up
   // only, unless the logger is quieter still.
   const logLevel = (QUIETER_THAN_WARN.has(opts.logger.level) ? opts.logger.level : 'warn') as LogLevel;
@@ -70,4 +73,26 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
   await app.register(web, opts.web);
   await app.register(attachmentLinks, { links: opts.attachmentLinks, queries: opts.api.queries, blobs: opts.api.blobs });
   return app;
+}
+
+/**
+ * A NUL or half a surrogate pair in any string of a JSON body, the query or the path: 400 `invalid_text` before
+ * any route sees it (PostgreSQL refuses NUL in text, and neither can become a URL or UTF-8). Fastify's own JSON
+ * parser still parses (with its prototype-poisoning checks); this only looks at what it produced. Twilio's form
+ * webhooks are left alone: a NUL in a text a customer sent is stored as U+FFFD rather than refused.
+ */
+function refuseBadText(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser('error', 'error'); // Fastify's defaults
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    parseJson(request, body as string, (err, json) => {
+      if (err) return done(err, undefined);
+      const problem = badText(json, 'body');
+      return problem ? done(invalid('invalid_text', problem), undefined) : done(null, json);
+    });
+  });
+  app.addHook('preValidation', async (request) => {
+    const problem = badText(request.query, 'query') ?? badText(request.params, 'path');
+    if (problem) throw invalid('invalid_text', problem);
+  });
 }

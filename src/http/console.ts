@@ -8,7 +8,7 @@ import type { OptOutStore } from '../ports/opt-out-store.ts';
 import type { ConversationQueries } from '../adapters/db/conversation-queries.ts';
 import type { ConsoleEvents } from '../app/console-events.ts';
 import { invalid } from '../domain/errors.ts';
-import { toE164 } from '../domain/phone.ts';
+import { phoneInput } from '../domain/phone.ts';
 import { optOutReason } from '../domain/opt-out.ts';
 import { TICKET_STATUSES } from '../ports/helpdesk.ts';
 import { authenticate, type AuthOptions } from './auth.ts';
@@ -43,8 +43,7 @@ export async function consoleApi(app: FastifyInstance, opts: ConsoleOptions): Pr
     const q = parse(z.object({
       status: z.enum(TICKET_STATUSES).optional(), number: z.string().optional(), q: z.string().max(200).optional(), group: z.string().max(50).optional(),
     }), request.query, 'query');
-    const number = q.number ? toE164(q.number) : undefined;
-    if (q.number && !number) throw invalid('invalid_phone', `number "${q.number}" is not a phone number; use E.164, e.g. +14155550199.`);
+    const number = q.number ? phoneInput(q.number, 'number', { sender: true }) : undefined;
     const text = q.q?.trim();
     // A phone number however it is written ("(415) 555-0111", "+1 415…"): its digits, found inside the E.164.
     const digits = text && /^[\d\s()+.-]+$/.test(text) ? text.replace(/\D/g, '') : '';
@@ -65,9 +64,7 @@ export async function consoleApi(app: FastifyInstance, opts: ConsoleOptions): Pr
   });
 
   app.get('/api/v1/opt-outs', async (request) => {
-    const raw = (request.query as { phone?: string }).phone ?? '';
-    const phone = toE164(raw);
-    if (!phone) throw invalid('invalid_phone', `phone "${raw}" is not a phone number; use E.164, e.g. +14155550100.`);
+    const phone = phoneInput((request.query as { phone?: string }).phone ?? '', 'phone');
     return { optOuts: (await opts.optOuts.activeFor(phone)).map((o) => ({ ...o, reason: optOutReason(o) })) };
   });
 
@@ -88,6 +85,8 @@ export async function consoleApi(app: FastifyInstance, opts: ConsoleOptions): Pr
   });
 
   await app.register(async (uploads) => {
+    // The bytes as sent, whatever the type: Fastify's own parsers would take text/plain (and JSON) as strings.
+    uploads.removeAllContentTypeParsers();
     uploads.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: UPLOAD_LIMIT }, (_req, body, done) => done(null, body));
     uploads.post('/api/v1/uploads', async (request, reply) => {
       const contentType = String(request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();

@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { HelpdeskKind } from '../config.ts';
+import { systemClock, type Clock } from '../ports/clock.ts';
 import { sendError } from './errors.ts';
 
 export interface HelpdeskWebhookOptions {
@@ -10,11 +11,15 @@ export interface HelpdeskWebhookOptions {
   secret: string | null;
   /** Queues the ticket's event for auto-SMS. */
   enqueue: (ticketId: number) => Promise<void>;
+  /** What Zendesk's signature timestamps are checked against. */
+  clock?: Clock;
 }
 
 const KINDS = ['freshdesk', 'freshservice', 'zendesk'] as const;
 const SECRET_HEADER = 'x-smsdesk-secret';
 const BODY_LIMIT = 256 * 1024;
+/** A Zendesk signature older or newer than this is refused: a captured request cannot be replayed later. */
+const ZENDESK_SKEW_MS = 5 * 60_000;
 
 /**
  * Events from the helpdesk's automation: `POST /webhooks/helpdesk/{freshdesk,freshservice,zendesk}`. Only the
@@ -41,7 +46,8 @@ export async function helpdeskWebhooks(app: FastifyInstance, opts: HelpdeskWebho
         'Helpdesk events are refused until HELPDESK_WEBHOOK_SECRET is set (the secret the automation sends, or Zendesk\'s webhook signing secret).');
     }
     const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const verdict = kind === 'zendesk' ? zendeskSignature(request, raw, opts.secret) : sharedSecret(request, opts.secret);
+    const now = (opts.clock ?? systemClock).now();
+    const verdict = kind === 'zendesk' ? zendeskSignature(request, raw, opts.secret, now) : sharedSecret(request, opts.secret);
     if (verdict !== 'valid') {
       request.log.warn({ helpdesk: kind, verdict }, 'refused helpdesk webhook');
       return sendError(reply, 403, 'invalid_signature', verdict);
@@ -69,15 +75,24 @@ function sharedSecret(request: FastifyRequest, secret: string): string {
   return same(given, secret) ? 'valid' : `The ${SECRET_HEADER} header does not match HELPDESK_WEBHOOK_SECRET.`;
 }
 
-/** Zendesk: base64(HMAC-SHA256(signing secret, timestamp + body)). */
-function zendeskSignature(request: FastifyRequest, raw: Buffer, secret: string): string {
+/**
+ * Zendesk: base64(HMAC-SHA256(signing secret, timestamp + body)), with a timestamp within 5 minutes of now, so a
+ * captured request cannot be replayed later (the signature covers the timestamp, so it cannot be refreshed).
+ */
+function zendeskSignature(request: FastifyRequest, raw: Buffer, secret: string, now: Date): string {
   const signature = request.headers['x-zendesk-webhook-signature'];
   const timestamp = request.headers['x-zendesk-webhook-signature-timestamp'];
   if (typeof signature !== 'string' || typeof timestamp !== 'string') {
     return 'No X-Zendesk-Webhook-Signature (and -Timestamp) header: is this a Zendesk webhook?';
   }
   const expected = createHmac('sha256', secret).update(timestamp).update(raw).digest('base64');
-  return same(signature, expected) ? 'valid' : "The signature does not match: set HELPDESK_WEBHOOK_SECRET to the webhook's signing secret in Zendesk.";
+  if (!same(signature, expected)) return "The signature does not match: set HELPDESK_WEBHOOK_SECRET to the webhook's signing secret in Zendesk.";
+  const at = Date.parse(timestamp);
+  if (!Number.isFinite(at)) return `X-Zendesk-Webhook-Signature-Timestamp "${timestamp}" is not a time (Zendesk sends ISO 8601, e.g. 2026-01-31T12:00:00Z).`;
+  if (Math.abs(now.getTime() - at) > ZENDESK_SKEW_MS) {
+    return `The signature is dated ${timestamp}, more than 5 minutes from smsdesk's clock (${now.toISOString()}): a replayed request, or a clock to set right (NTP).`;
+  }
+  return 'valid';
 }
 
 function same(a: string, b: string): boolean {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { invalid } from '../domain/errors.ts';
 import { authenticate, type AuthOptions } from './auth.ts';
-import { toE164 } from '../domain/phone.ts';
+import { phoneInput } from '../domain/phone.ts';
 import type { EmulatorMessageView } from '../adapters/twilio/emulator/index.ts';
 
 export interface SandboxOptions {
@@ -29,10 +29,13 @@ export async function sandbox(app: FastifyInstance, opts: SandboxOptions): Promi
   app.post('/sandbox/messages', async (request, reply) => {
     const parsed = body.safeParse(request.body);
     if (!parsed.success) throw invalid('invalid_request', parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; '));
+    // As Twilio would: the handset is known by its E.164 number however the customer's number was typed.
+    const from = phoneInput(parsed.data.from, 'from');
+    const to = phoneInput(parsed.data.to, 'to', { sender: true });
     const res = await fetch(`${opts.emulatorUrl}/__emulator/inbound`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ ...parsed.data, accountSid: opts.accountSid }),
+      body: JSON.stringify({ ...parsed.data, from, to, accountSid: opts.accountSid }),
     });
     const text = await res.text();
     return reply.code(res.status).type('application/json').send(text);
@@ -42,8 +45,7 @@ export async function sandbox(app: FastifyInstance, opts: SandboxOptions): Promi
   app.get('/sandbox/messages', async (request) => {
     const q = z.object({ phone: z.string().min(1) }).safeParse(request.query);
     if (!q.success) throw invalid('invalid_request', 'query phone is required: the customer number, e.g. ?phone=%2B14155550100');
-    const phone = toE164(q.data.phone);
-    if (!phone) throw invalid('invalid_phone', `phone "${q.data.phone}" is not a phone number; use E.164, e.g. +14155550100.`);
+    const phone = phoneInput(q.data.phone, 'phone');
     const res = await fetch(`${opts.emulatorUrl}/__emulator/messages`);
     const all = (await res.json()) as EmulatorMessageView[];
     const messages = all

@@ -18,7 +18,7 @@ export interface Browser {
 }
 
 /** Signs in over HTTP as a browser would; throws unless it worked. */
-export async function signIn(h: Harness, email: string, password = PASSWORD): Promise<Browser> {
+export async function signIn(h: { smsdesk: { url: string } }, email: string, password = PASSWORD): Promise<Browser> {
   const res = await fetch(`${h.smsdesk.url}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
   if (res.status !== 200) throw new Error(`sign-in answered ${res.status}: ${await res.text()}`);
   const cookie = res.headers.get('set-cookie')!.split(';')[0]!;

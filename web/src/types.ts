@@ -10,8 +10,9 @@ export interface Session {
   csrfToken: string;
 }
 
-export type TicketStatus = 'open' | 'pending' | 'resolved' | 'closed';
-export const TICKET_STATUSES: readonly TicketStatus[] = ['open', 'pending', 'resolved', 'closed'];
+// Ticket statuses, as the server's domain has them (one source).
+import type { TicketStatus } from '../../src/domain/ticket-status.ts';
+export { TICKET_STATUSES, type TicketStatus } from '../../src/domain/ticket-status.ts';
 
 export type Direction = 'inbound' | 'outbound';
 

@@ -36,7 +36,8 @@ class PostgresSql implements Sql {
       return result;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
+      // BEGIN or COMMIT on a connection that just died: as unavailable as a failed query.
+      return classifyDatabaseError(err);
     } finally {
       client.release();
     }

@@ -28,7 +28,7 @@ export class ThreadingSettingsStore {
     const stored = row?.value ?? {};
     const value: ThreadingSettings = {
       windowMinutes: stored.windowMinutes ?? this.defaults.windowMinutes,
-      ticketIdPattern: stored.ticketIdPattern === undefined ? this.defaults.ticketIdPattern : compileTicketIdPattern(stored.ticketIdPattern),
+      ticketIdPattern: stored.ticketIdPattern === undefined ? this.defaults.ticketIdPattern : storedPattern(stored.ticketIdPattern, this.defaults.ticketIdPattern),
     };
     this.cached = { at: Date.now(), value };
     return value;
@@ -43,6 +43,18 @@ export class ThreadingSettingsStore {
     );
     this.cached = null;
     return this.current();
+  }
+}
+
+/**
+ * A pattern saved before patterns were matched with RE2 may use syntax RE2 refuses (lookaround, backreferences):
+ * the environment's default applies until an admin saves a new one, rather than every text failing to route.
+ */
+function storedPattern(source: string, fallback: ThreadingSettings['ticketIdPattern']): ThreadingSettings['ticketIdPattern'] {
+  try {
+    return compileTicketIdPattern(source);
+  } catch {
+    return fallback;
   }
 }
 

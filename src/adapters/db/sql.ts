@@ -20,12 +20,23 @@ export interface Sql {
   close(): Promise<void>;
 }
 
-/** True for errors that mean the database cannot be reached or is shutting down: answer 503, retry later. */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/**
+ * True for errors that mean the database cannot be reached or is not taking work right now: answer 503 (Twilio
+ * retries), retry the job later. PostgreSQL's SQLSTATEs: class 08 (connection exception), 57P01–57P03
+ * (admin or crash shutdown, cannot connect now: starting up, shutting down, in recovery), 53300 (too many
+ * connections), and 55000 when it says the database "is not currently accepting connections" (ALTER DATABASE …
+ * ALLOW_CONNECTIONS false, a database being dropped or restored); 55000 otherwise is a real error.
+ */
 export function isUnavailable(err: unknown): boolean {
   const e = err as { code?: string; message?: string } | null;
   if (!e) return false;
-  if (e.code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08006'].includes(e.code)) return true;
-  return /Connection terminated|connection timeout|PGlite is closed|closed database|Cannot use a pool after calling end|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(e.message ?? '');
+  const code = typeof e.code === 'string' ? e.code : '';
+  const message = typeof e.message === 'string' ? e.message : '';
+  if (NETWORK_CODES.has(code) || code.startsWith('08') || ['57P01', '57P02', '57P03', '53300'].includes(code)) return true;
+  if (code === '55000' && /not currently accepting connections/i.test(message)) return true;
+  return /Connection terminated|connection timeout|PGlite is closed|closed database|Cannot use a pool after calling end|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message);
 }
 
 /**

@@ -1,17 +1,13 @@
 import { Fragment } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { segmentInfo } from '../../../src/domain/segments.ts';
+import { MAX_BODY_CHARS, MAX_MEDIA, MAX_MEDIA_BYTES } from '../../../src/domain/message-limits.ts';
 import { ApiError, errorMessage, get, listOf, post, withQuery } from '../api.ts';
 import { bytes, isoDay, plural } from '../format.ts';
 import { useResource } from '../hooks.ts';
 import { useLiveEvents } from '../live.tsx';
 import { knownNumbers, useSession } from '../session.tsx';
 import type { Message, OptOut, Template, Ticket } from '../types.ts';
-
-/** Twilio's limits, as src/domain/message-limits.ts checks them on the server. */
-export const MAX_BODY_CHARS = 1600;
-const MAX_MEDIA = 10;
-const MAX_MEDIA_BYTES = 5 * 1024 * 1024;
 
 const draftKey = (ticketId: number) => `smsdesk.draft.${ticketId}`;
 

@@ -1,10 +1,10 @@
 import { localUrl } from '../api.ts';
 import { bytes } from '../format.ts';
-import { htmlToText } from '../html-text.ts';
+import { htmlToText } from '../../../src/domain/html-to-text.ts';
+import { isFailure } from '../../../src/domain/message-status.ts';
 import type { Attachment, Media, Message, Note } from '../types.ts';
 import { DeliveryBadge, Time } from './common.tsx';
 
-const FAILED = new Set(['failed', 'undelivered']);
 
 /** One text in a thread: inbound on the left, outbound on the right with its delivery status. */
 export function MessageItem({ message: m, contactName }: { message: Message; contactName: string }) {
@@ -12,7 +12,7 @@ export function MessageItem({ message: m, contactName }: { message: Message; con
   const who = inbound ? contactName || m.from : 'Sent by SMS';
   return (
     <li
-      class={`msg ${inbound ? 'msg-in' : 'msg-out'}${FAILED.has(m.status) ? ' msg-failed' : ''}`}
+      class={`msg ${inbound ? 'msg-in' : 'msg-out'}${isFailure(m.status) ? ' msg-failed' : ''}`}
       data-testid="message"
       data-direction={m.direction}
       data-message-id={m.id}
@@ -38,7 +38,7 @@ export function MessageItem({ message: m, contactName }: { message: Message; con
           {!inbound ? <DeliveryBadge status={m.status} /> : null}
         </p>
       </article>
-      {!inbound && FAILED.has(m.status) ? <DeliveryProblem message={m} /> : null}
+      {!inbound && isFailure(m.status) ? <DeliveryProblem message={m} /> : null}
       {inbound ? (
         <details class="why">
           <summary>Why here?</summary>

@@ -2,6 +2,8 @@ import { Component, type ComponentChildren } from 'preact';
 import { errorMessage } from '../api.ts';
 import { fullTime, shortTime } from '../format.ts';
 import type { Resource } from '../hooks.ts';
+import type { TicketStatus } from '../../../src/domain/ticket-status.ts';
+import type { Status } from '../../../src/domain/message-status.ts';
 
 /** A failed fetch: what went wrong, and a Retry button. Never a blank screen. */
 export function LoadError({ error, retry, what }: { error: unknown; retry: () => void; what?: string }) {
@@ -95,18 +97,19 @@ export function Time({ value, full = false }: { value: string | null | undefined
   );
 }
 
-const TICKET_STATUS_LABEL: Record<string, string> = { open: 'Open', pending: 'Pending', resolved: 'Resolved', closed: 'Closed' };
+// Keyed by the domain's statuses, so a status added there must be labelled here.
+const TICKET_STATUS_LABEL: Record<TicketStatus, string> = { open: 'Open', pending: 'Pending', resolved: 'Resolved', closed: 'Closed' };
 
 /** A ticket status as people read it: "Open", "Pending", … */
 export function ticketStatusLabel(status: string): string {
-  return TICKET_STATUS_LABEL[status] ?? status;
+  return (TICKET_STATUS_LABEL as Record<string, string>)[status] ?? status;
 }
 
 export function TicketStatusBadge({ status }: { status: string }) {
   return <span class={`badge badge-ticket badge-${status}`}>{ticketStatusLabel(status)}</span>;
 }
 
-const DELIVERY_HELP: Record<string, string> = {
+const DELIVERY_HELP: Record<Status, string> = {
   accepted: 'Twilio accepted it',
   scheduled: 'scheduled to send later',
   queued: 'waiting to be sent',
@@ -126,7 +129,7 @@ export function DeliveryBadge({ status }: { status: string }) {
   return (
     <span class="delivery">
       <span class="visually-hidden">Delivery status: </span>
-      <span class={`badge badge-delivery delivery-${status}`} data-testid="delivery-badge" title={DELIVERY_HELP[status] ?? status}>
+      <span class={`badge badge-delivery delivery-${status}`} data-testid="delivery-badge" title={(DELIVERY_HELP as Record<string, string>)[status] ?? status}>
         {status}
       </span>
     </span>

@@ -7,10 +7,10 @@ import { useDebounced, useResource, useTitle } from '../hooks.ts';
 import { useLiveReload } from '../live.tsx';
 import { knownNumbers, useSession } from '../session.tsx';
 import type { HandsetMessage } from '../types.ts';
+import { MAX_MEDIA_BYTES } from '../../../src/domain/message-limits.ts';
 
 const DEFAULT_PHONE = '+14155550100';
 const DEFAULT_TO = '+14155550199';
-const MAX_MEDIA_BYTES = 5 * 1024 * 1024;
 
 let remembered: { phone: string; to: string } | null = null;
 
@@ -124,7 +124,7 @@ export function Sandbox() {
         </section>
 
         <section class="card handset" aria-labelledby="sandbox-handset">
-          <h2 id="sandbox-handset">Handset of {handsetPhone || '…'}</h2>
+          <h2 id="sandbox-handset">Handset of {handset.data?.phone || handsetPhone || '…'}</h2>
           <LoadState of={handset} what="the handset" />
           {handset.data ? (
             handset.data.messages.length === 0 ? (

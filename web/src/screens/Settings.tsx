@@ -7,6 +7,8 @@ import { yesNo } from '../format.ts';
 import { useResource, useTitle } from '../hooks.ts';
 import { knownGroups, useSession } from '../session.tsx';
 import type { ApiToken, Role, Settings, SettingsChange, Template, User } from '../types.ts';
+import { placeholderList } from '../../../src/domain/templates.ts';
+import { MAX_BODY_CHARS } from '../../../src/domain/message-limits.ts';
 
 /** Admins: Twilio numbers and their groups, threading, templates, the helpdesk, users and API tokens. Agents see the numbers. */
 export function SettingsScreen() {
@@ -238,7 +240,7 @@ function ThreadingSection({ settings, onSaved }: { settings: Settings; onSaved: 
             aria-describedby="threading-pattern-help"
           />
           <span id="threading-pattern-help" class="hint">
-            A regular expression; its first capture group is the ticket number, e.g. <code>#(\d+)</code>. Empty turns this off.
+            A regular expression in RE2 syntax (no backreferences or lookaround); its first capture group is the ticket number, e.g. <code>#(\d+)</code>. Empty turns this off.
           </span>
         </Field>
         <SaveActions form={form} label="Save" errorTestId="settings-threading-error" buttonTestId="settings-save-threading" savedTestId="settings-threading-saved" />
@@ -262,10 +264,6 @@ function SaveActions({
     </>
   );
 }
-
-const PLACEHOLDERS = [
-  'ticket.id', 'ticket.subject', 'ticket.status', 'contact.name', 'contact.phone', 'agent.name', 'agent.email', 'twilio.number',
-];
 
 /** A list admins keep in Settings (templates, users, API tokens): loaded from `path` (its `key` array), changed there. */
 function useAdminList<T extends { id: number | string }>(path: string, key: string) {
@@ -361,14 +359,14 @@ function TemplatesSection() {
           <textarea
             id="template-body"
             rows={3}
-            maxLength={1600}
+            maxLength={MAX_BODY_CHARS}
             value={body}
             onInput={(e) => setBody(e.currentTarget.value)}
             data-testid="template-body"
             aria-describedby="template-body-help"
           />
           <span id="template-body-help" class="hint">
-            Placeholders: {PLACEHOLDERS.map((p) => `{{${p}}}`).join(', ')}.
+            Placeholders: {placeholderList()}.
           </span>
         </Field>
       </AddForm>

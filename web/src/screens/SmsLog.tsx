@@ -9,8 +9,7 @@ import { useDebounced, useResource, useTitle } from '../hooks.ts';
 import { useLiveReload } from '../live.tsx';
 import { knownNumbers, useSession } from '../session.tsx';
 import type { Message } from '../types.ts';
-
-const STATUSES = ['queued', 'sending', 'sent', 'delivered', 'undelivered', 'failed', 'read', 'canceled', 'received'];
+import { isFailure, MESSAGE_STATUSES } from '../../../src/domain/message-status.ts';
 
 /** Start of a local day (YYYY-MM-DD) as an ISO timestamp; `end` gives its last millisecond. */
 export function dayBound(day: string, end: boolean): string {
@@ -69,7 +68,7 @@ export function SmsLog() {
     <section class="sms-log-screen">
       <ScreenHead title="SMS log" updating={log.loading && Boolean(log.data)} />
       <form class="filters" role="search" aria-label="Filter the SMS log" onSubmit={(e) => e.preventDefault()}>
-        <FilterSelect id="log-status" label="Status" all="All" options={STATUSES} value={status} onChange={setStatus} />
+        <FilterSelect id="log-status" label="Status" all="All" options={MESSAGE_STATUSES} value={status} onChange={setStatus} />
         <Field id="log-number" label="Number">
           <input
             id="log-number"
@@ -182,7 +181,7 @@ function LogDetails({ message: m }: { message: Message }) {
       ) : (
         <p class="hint">No status changes recorded.</p>
       )}
-      {m.direction === 'outbound' && (m.status === 'failed' || m.status === 'undelivered') ? <DeliveryProblem message={m} /> : null}
+      {m.direction === 'outbound' && isFailure(m.status) ? <DeliveryProblem message={m} /> : null}
       <dl class="facts facts-small">
         {m.sid ? (
           <div>
