@@ -10,7 +10,7 @@ import { useLiveReload } from '../live.tsx';
 import { knownNumbers, useSession } from '../session.tsx';
 import type { Message } from '../types.ts';
 
-const STATUSES = ['queued', 'sending', 'sent', 'delivered', 'undelivered', 'failed', 'read', 'canceled', 'received'];
+const STATUSES = ['scheduled', 'queued', 'sending', 'sent', 'delivered', 'undelivered', 'failed', 'read', 'canceled', 'received'];
 
 /** Start of a local day (YYYY-MM-DD) as an ISO timestamp; `end` gives its last millisecond. */
 export function dayBound(day: string, end: boolean): string {
