@@ -162,15 +162,18 @@ export async function api(app: FastifyInstance, opts: ApiOptions): Promise<void>
     const id = idParam(request);
     const change = parse(z.object({ sendAt: z.string().max(40).optional(), body: z.string().optional() }).strict(), request.body, 'body');
     await opts.scheduled.edit(id, change);
-    opts.events?.publish({ event: 'message', data: { id, direction: 'outbound', status: 'scheduled' } });
-    return messageJson((await opts.queries.byId(id))!);
+    const message = (await opts.queries.byId(id))!;
+    // With its ticket, so a thread open in another console shows the change.
+    opts.events?.publish({ event: 'message', data: { id, direction: 'outbound', status: 'scheduled', ticketId: message.ticketId } });
+    return messageJson(message);
   });
 
   app.post('/api/v1/messages/:id/cancel', async (request) => {
     const id = idParam(request);
     await opts.scheduled.cancel(id);
-    opts.events?.publish({ event: 'message', data: { id, direction: 'outbound', status: 'canceled' } });
-    return messageJson((await opts.queries.byId(id))!);
+    const message = (await opts.queries.byId(id))!;
+    opts.events?.publish({ event: 'message', data: { id, direction: 'outbound', status: 'canceled', ticketId: message.ticketId } });
+    return messageJson(message);
   });
 
   app.post('/api/v1/messages/preview', async (request) => {
@@ -191,11 +194,12 @@ export async function api(app: FastifyInstance, opts: ApiOptions): Promise<void>
     const q = parse(z.object({
       ticketId: z.string().regex(/^\d{1,15}$/, 'must be a ticket id').optional(), phone: z.string().optional(),
       status: z.string().regex(/^[a-z_]{1,20}$/, 'must be a status such as delivered').optional(), number: z.string().optional(), since: date, until: date,
+      createdBy: z.string().regex(/^\d{1,9}$/, 'must be a user id').optional(),
     }), request.query, 'query');
-    const log = Boolean(q.status || q.number || q.since || q.until);
+    const log = Boolean(q.status || q.number || q.since || q.until || q.createdBy);
     const messages = await opts.queries.list({
       ticketId: q.ticketId ? Number(q.ticketId) : undefined, contactKey: q.phone ? phoneInput(q.phone, 'phone') : undefined,
-      status: q.status, number: q.number ? phoneInput(q.number, 'number', { sender: true }) : undefined,
+      status: q.status, number: q.number ? phoneInput(q.number, 'number', { sender: true }) : undefined, createdBy: q.createdBy ? Number(q.createdBy) : undefined,
       since: q.since ? new Date(q.since) : undefined,
       // A bare date as "until" includes that whole day.
       until: q.until ? new Date(q.until.length === 10 ? Date.parse(q.until) + 86_400_000 : Date.parse(q.until)) : undefined,

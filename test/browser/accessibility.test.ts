@@ -27,6 +27,8 @@ describe.skipIf(!CHROMIUM)('console accessibility', () => {
     await h.text(CUSTOMER, NUMBER, 'Where is my parcel?');
     await h.idle();
     ticketId = (await h.api<{ tickets: { id: number }[] }>('/api/v1/tickets')).body.tickets[0]!.id;
+    // A text waiting for tomorrow: the thread and the Scheduled screen show it with Edit and Cancel.
+    await h.api(`/api/v1/tickets/${ticketId}/replies`, { method: 'POST', body: { body: 'Your parcel comes tomorrow.', sendAt: new Date(Date.now() + 86_400_000).toISOString() } });
     browser = await launchBrowser();
     // The page's Content-Security-Policy forbids injected scripts: axe is injected past it, in this context only.
     context = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 800 } });
@@ -48,7 +50,7 @@ describe.skipIf(!CHROMIUM)('console accessibility', () => {
     return found.map((v) => `${v.impact}: ${v.id} (${v.help}) at ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
   };
 
-  it('has no WCAG A/AA violations on sign-in, inbox, thread, SMS log and settings, wide and at 360 px', async () => {
+  it('has no WCAG A/AA violations on sign-in, inbox, thread, SMS log, scheduled and settings, wide and at 360 px', async () => {
     await page.goto(`${h.smsdesk.url}/`);
     await page.getByTestId('signin-form').waitFor();
     expect(await violations()).toEqual([]);
@@ -58,14 +60,23 @@ describe.skipIf(!CHROMIUM)('console accessibility', () => {
     await page.getByTestId('inbox-list').waitFor();
     for (const width of [1280, 360]) {
       await page.setViewportSize({ width, height: 800 });
-      for (const [route, ready] of [['#/inbox', 'inbox-row'], [`#/tickets/${ticketId}`, 'composer-text'], ['#/log', 'sms-log-row'], ['#/settings', 'settings-threading-window']]) {
+      for (const [route, ready] of [['#/inbox', 'inbox-row'], [`#/tickets/${ticketId}`, 'composer-text'], ['#/log', 'sms-log-row'], ['#/scheduled', 'scheduled-row'], ['#/settings', 'usage-segments']]) {
         await page.goto(`${h.smsdesk.url}/${route}`);
         await page.getByTestId(ready!).first().waitFor();
         expect(await violations(), `${route} at ${width} px`).toEqual([]);
       }
+      // The composer's "Send later" fields, and a scheduled text's edit form.
+      await page.goto(`${h.smsdesk.url}/#/tickets/${ticketId}`);
+      await page.getByTestId('send-later').check();
+      await page.getByTestId('send-later-customer').filter({ hasText: 'for the customer' }).waitFor();
+      await page.getByTestId('scheduled-edit').click();
+      await page.getByTestId('scheduled-edit-form').waitFor();
+      expect(await violations(), `send later and edit at ${width} px`).toEqual([]);
+      await page.reload();
     }
     await page.setViewportSize({ width: 1280, height: 800 });
-  });
+    // Fourteen axe runs: more than the default 30 s on a busy machine.
+  }, 120_000);
 
   it('opens a conversation and sends a reply with the keyboard alone', async () => {
     await page.goto(`${h.smsdesk.url}/#/inbox`);

@@ -3,12 +3,14 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { ApiError, errorMessage, get, onUnauthorized, post, setCsrfToken, withQuery } from './api.ts';
 import { ErrorBoundary, LoadError, Loading } from './components/common.tsx';
 import { LiveIndicator } from './components/LiveIndicator.tsx';
+import { UsageWarning } from './components/UsageWarning.tsx';
 import { LiveProvider } from './live.tsx';
 import { href, navigate, useRoute, type Route } from './router.ts';
 import { Inbox } from './screens/Inbox.tsx';
 import { Sandbox } from './screens/Sandbox.tsx';
 import { SettingsScreen } from './screens/Settings.tsx';
 import { SignIn } from './screens/SignIn.tsx';
+import { Scheduled } from './screens/Scheduled.tsx';
 import { SmsLog } from './screens/SmsLog.tsx';
 import { Thread } from './screens/Thread.tsx';
 import { SessionContext, type SessionValue } from './session.tsx';
@@ -180,6 +182,7 @@ function Console({ session, onSignedOut }: { session: Session; onSignedOut: (not
             <ul class="nav-links">
               <NavLink route={route} to="inbox" label="Inbox" />
               <NavLink route={route} to="log" label="SMS log" />
+              <NavLink route={route} to="scheduled" label="Scheduled" />
               <NavLink route={route} to="settings" label="Settings" />
               {value.sandboxAvailable ? <NavLink route={route} to="sandbox" label="Sandbox" /> : null}
             </ul>
@@ -195,6 +198,7 @@ function Console({ session, onSignedOut }: { session: Session; onSignedOut: (not
           </div>
         </header>
         <main id="main" class="page" tabIndex={-1}>
+          {isAdmin ? <UsageWarning /> : null}
           <ErrorBoundary key={routeKey}>
             <Screen route={route} />
           </ErrorBoundary>
@@ -204,7 +208,7 @@ function Console({ session, onSignedOut }: { session: Session; onSignedOut: (not
   );
 }
 
-function NavLink({ route, to, label }: { route: Route; to: 'inbox' | 'log' | 'settings' | 'sandbox'; label: string }) {
+function NavLink({ route, to, label }: { route: Route; to: 'inbox' | 'log' | 'scheduled' | 'settings' | 'sandbox'; label: string }) {
   const current = route.name === to || (to === 'inbox' && route.name === 'thread');
   return (
     <li>
@@ -223,6 +227,8 @@ function Screen({ route }: { route: Route }) {
       return <Thread ticketId={route.ticketId} />;
     case 'log':
       return <SmsLog />;
+    case 'scheduled':
+      return <Scheduled />;
     case 'settings':
       return <SettingsScreen />;
     case 'sandbox':

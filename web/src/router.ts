@@ -5,6 +5,7 @@ export type Route =
   | { name: 'inbox' }
   | { name: 'thread'; ticketId: number }
   | { name: 'log' }
+  | { name: 'scheduled' }
   | { name: 'settings' }
   | { name: 'sandbox' }
   | { name: 'notFound'; path: string };
@@ -15,6 +16,7 @@ export function parseHash(hash: string): Route {
   const ticket = /^\/tickets\/(\d{1,9})$/.exec(path);
   if (ticket) return { name: 'thread', ticketId: Number(ticket[1]) };
   if (path === '/log') return { name: 'log' };
+  if (path === '/scheduled') return { name: 'scheduled' };
   if (path === '/settings') return { name: 'settings' };
   if (path === '/sandbox') return { name: 'sandbox' };
   return { name: 'notFound', path };
@@ -28,6 +30,8 @@ export function href(route: Route): string {
       return `#/tickets/${route.ticketId}`;
     case 'log':
       return '#/log';
+    case 'scheduled':
+      return '#/scheduled';
     case 'settings':
       return '#/settings';
     case 'sandbox':

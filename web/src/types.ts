@@ -110,6 +110,14 @@ export interface Message {
   routing: Routing | null;
   media: Media[];
   createdAt: string;
+  /** When a scheduled message is to go (null once it is not scheduled, or never was). */
+  sendAt?: string | null;
+  /** Why a scheduled message was moved (quiet hours in the recipient's time zone), or null. */
+  heldBy?: string | null;
+  /** `agent`, `api`, `automation:<id>`, `helpdesk`; null for inbound texts. */
+  origin?: string | null;
+  /** The console user who wrote it (an agent's reply or scheduled text), else null. */
+  createdBy?: number | null;
 }
 
 export interface Template {
@@ -192,4 +200,48 @@ export interface TicketStatusChange {
   previous: TicketStatus | null;
   changedBy: string;
   at: string;
+}
+
+/** GET /api/v1/settings/schedule: quiet hours, business hours, the monthly limit and the price table. */
+export interface ScheduleSettings {
+  /** QUIET_HOURS, e.g. "21:00-08:00", or null. */
+  quietHours: string | null;
+  /** BUSINESS_HOURS, e.g. "Mon-Fri 09:00-17:00; Sat 10:00-14:00", or null. */
+  businessHours: string | null;
+  /** Dated closures, YYYY-MM-DD in the team's time zone. */
+  holidays: string[];
+  defaultTimezone: string;
+  /** Segments a month per Twilio account, or null for no limit. */
+  monthlyLimit: number | null;
+  /** Price per segment by country code ("*" for any other). */
+  prices: Record<string, number>;
+  /** Whether the business is open now (null without business hours); only in the GET answer. */
+  businessOpen?: boolean | null;
+  /** The next opening (ISO time) after now ("next business morning"), or null. */
+  nextOpening?: string | null;
+}
+
+/** PATCH /api/v1/settings/schedule: any of these. */
+export type ScheduleSettingsChange = Partial<Omit<ScheduleSettings, 'businessOpen' | 'nextOpening'>>;
+
+/** GET /api/v1/usage: what this calendar month (UTC) has sent. */
+export interface Usage {
+  month: string;
+  segments: number;
+  messages: number;
+  limit: number | null;
+  byNumber: { number: string; segments: number; messages: number }[];
+  byAccount: { accountSid: string; segments: number; messages: number }[];
+  byCountry: { country: string | null; segments: number; messages: number }[];
+  estimatedCost: number | null;
+  prices: Record<string, number>;
+  /** 0.8 or 1 once the busiest account has used that share of the limit, else null. */
+  warning: number | null;
+}
+
+/** GET /api/v1/contacts/time-zone?phone=: the recipient's time zone and how smsdesk knows it. */
+export interface RecipientZone {
+  phone: string;
+  zone: string;
+  source: string;
 }

@@ -8,6 +8,8 @@ import { useResource } from '../hooks.ts';
 import { useLiveEvents } from '../live.tsx';
 import { knownNumbers, useSession } from '../session.tsx';
 import type { Message, OptOut, Template, Ticket } from '../types.ts';
+import { agentTime } from '../schedule-time.ts';
+import { SendLaterPicker, useSendLater } from './SendLater.tsx';
 
 const draftKey = (ticketId: number) => `smsdesk.draft.${ticketId}`;
 
@@ -73,6 +75,7 @@ export function Composer({ ticket, onSent }: { ticket: Ticket; onSent: (message:
   const [templateBusy, setTemplateBusy] = useState(false);
   const [templateError, setTemplateError] = useState<string | null>(null);
   const [attachError, setAttachError] = useState<string | null>(null);
+  const later = useSendLater();
   const textRef = useRef<HTMLTextAreaElement>(null);
   const fileRef = useRef<HTMLInputElement>(null);
 
@@ -123,7 +126,7 @@ export function Composer({ ticket, onSent }: { ticket: Ticket; onSent: (message:
   const readyUploads = uploads.filter((u) => u.url);
   const mediaBlocked = readyUploads.length > 0 && !canMms;
   const empty = body.trim() === '' && readyUploads.length === 0;
-  const canSend = !sending && !uploading && !tooLong && blocking.length === 0 && !mediaBlocked && !empty;
+  const canSend = !sending && !uploading && !tooLong && blocking.length === 0 && !mediaBlocked && !empty && !later.problem;
 
   const change = (text: string) => {
     setBody(text);
@@ -190,15 +193,18 @@ export function Composer({ ticket, onSent }: { ticket: Ticket; onSent: (message:
     setSendError(null);
     setSentNotice(null);
     try {
-      const payload: { body: string; mediaUrls?: string[]; from?: string } = { body };
+      const payload: { body: string; mediaUrls?: string[]; from?: string; sendAt?: string } = { body };
       if (readyUploads.length) payload.mediaUrls = readyUploads.map((u) => u.url!);
       if (from && from !== ticket.twilioNumber) payload.from = from;
+      const sendAt = later.sendAt();
+      if (sendAt) payload.sendAt = sendAt;
       const r = await post<{ message: Message }>(`/api/v1/tickets/${ticket.id}/replies`, payload);
       setBody('');
       writeDraft(ticket.id, '');
       for (const u of uploads) if (u.preview) URL.revokeObjectURL(u.preview);
       setUploads([]);
-      setSentNotice('Sent: the text is queued.');
+      setSentNotice(sendAt ? `Scheduled for ${agentTime(new Date(sendAt))} (your time): it waits in the thread until then.` : 'Sent: the text is queued.');
+      later.reset();
       if (r?.message) onSent(r.message);
       textRef.current?.focus();
     } catch (err) {
@@ -387,25 +393,27 @@ export function Composer({ ticket, onSent }: { ticket: Ticket; onSent: (message:
         ) : null}
       </div>
 
+      <SendLaterPicker state={later} phone={phone} />
+
       {sendError ? (
         <div class="notice notice-error" role="alert" data-testid="send-error">
           <p>
-            <strong>Not sent.</strong> {sendError}
+            <strong>{later.later ? 'Not scheduled.' : 'Not sent.'}</strong> {sendError}
           </p>
           <p class="hint">Your text is kept as a draft.</p>
         </div>
       ) : null}
       {sentNotice ? (
-        <p class="notice notice-ok" role="status">
+        <p class="notice notice-ok" role="status" data-testid="sent-notice">
           {sentNotice}
         </p>
       ) : null}
 
       <div class="actions">
         <button type="button" data-testid="composer-send" onClick={() => void send()} disabled={!canSend}>
-          {sending ? 'Sending…' : 'Send'}
+          {later.later ? (sending ? 'Scheduling…' : 'Schedule') : sending ? 'Sending…' : 'Send'}
         </button>
-        <span class="hint">Ctrl+Enter sends.</span>
+        <span class="hint">Ctrl+Enter {later.later ? 'schedules' : 'sends'}.</span>
       </div>
     </section>
   );

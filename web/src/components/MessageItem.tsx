@@ -4,15 +4,19 @@ import { htmlToText } from '../../../src/domain/html-to-text.ts';
 import { isFailure } from '../../../src/domain/message-status.ts';
 import type { Attachment, Media, Message, Note } from '../types.ts';
 import { DeliveryBadge, Time } from './common.tsx';
+import { ScheduledDetails } from './ScheduledMessage.tsx';
 
 
-/** One text in a thread: inbound on the left, outbound on the right with its delivery status. */
-export function MessageItem({ message: m, contactName }: { message: Message; contactName: string }) {
+/**
+ * One text in a thread: inbound on the left, outbound on the right with its delivery status; a scheduled one
+ * with its time and Edit/Cancel (`onChange` gets it back edited or canceled).
+ */
+export function MessageItem({ message: m, contactName, onChange }: { message: Message; contactName: string; onChange?: (m: Message) => void }) {
   const inbound = m.direction === 'inbound';
   const who = inbound ? contactName || m.from : 'Sent by SMS';
   return (
     <li
-      class={`msg ${inbound ? 'msg-in' : 'msg-out'}${isFailure(m.status) ? ' msg-failed' : ''}`}
+      class={`msg ${inbound ? 'msg-in' : 'msg-out'}${isFailure(m.status) ? ' msg-failed' : ''}${m.status === 'scheduled' ? ' msg-scheduled' : ''}`}
       data-testid="message"
       data-direction={m.direction}
       data-message-id={m.id}
@@ -39,6 +43,7 @@ export function MessageItem({ message: m, contactName }: { message: Message; con
         </p>
       </article>
       {!inbound && isFailure(m.status) ? <DeliveryProblem message={m} /> : null}
+      {!inbound && (m.status === 'scheduled' || m.status === 'canceled') ? <ScheduledDetails message={m} onChange={onChange ?? (() => {})} /> : null}
       {inbound ? (
         <details class="why">
           <summary>Why here?</summary>

@@ -121,3 +121,19 @@ export function SubmitActions({
     </div>
   );
 }
+
+/** A settings form's save: its error, the button, and a status line that says "Saved" (or why nothing was saved). */
+export function SaveActions({
+  form, label, errorTestId, buttonTestId, savedTestId,
+}: { form: Submit; label: string; errorTestId: string; buttonTestId: string; savedTestId: string }) {
+  return (
+    <>
+      <FormMessages error={form.error} errorTestId={errorTestId} />
+      <SubmitActions busy={form.busy} label={label} busyLabel="Saving…" testId={buttonTestId}>
+        <span role="status" class="saved" data-testid={savedTestId}>
+          {form.notice ?? ''}
+        </span>
+      </SubmitActions>
+    </>
+  );
+}

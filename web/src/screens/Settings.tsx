@@ -2,15 +2,16 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { del, get, listOf, patch, post } from '../api.ts';
 import { LoadState, TableRegion, Time } from '../components/common.tsx';
-import { DataList, Field, FormMessages, SubmitActions, useSubmit, type Submit } from '../components/forms.tsx';
+import { DataList, Field, FormMessages, SaveActions, SubmitActions, useSubmit, type Submit } from '../components/forms.tsx';
 import { yesNo } from '../format.ts';
 import { useResource, useTitle } from '../hooks.ts';
 import { knownGroups, useSession } from '../session.tsx';
 import type { ApiToken, Role, Settings, SettingsChange, Template, User } from '../types.ts';
 import { placeholderList } from '../../../src/domain/templates.ts';
 import { MAX_BODY_CHARS } from '../../../src/domain/message-limits.ts';
+import { HoursAndUsageSection } from './settings/Schedule.tsx';
 
-/** Admins: Twilio numbers and their groups, threading, templates, the helpdesk, users and API tokens. Agents see the numbers. */
+/** Admins: Twilio numbers and their groups, threading, hours and usage, templates, the helpdesk, users and API tokens. Agents see the numbers. */
 export function SettingsScreen() {
   useTitle('Settings');
   const { isAdmin, setSettings } = useSession();
@@ -54,6 +55,7 @@ export function SettingsScreen() {
           <ThreadingSection settings={s} onSaved={onSaved} />
         </>
       ) : null}
+      <HoursAndUsageSection />
       <TemplatesSection />
       {s ? <HelpdeskSection settings={s} /> : null}
       <UsersSection />
@@ -249,21 +251,6 @@ function ThreadingSection({ settings, onSaved }: { settings: Settings; onSaved: 
   );
 }
 
-/** A settings form's save: its error, the button, and a status line that says "Saved" (or why nothing was saved). */
-function SaveActions({
-  form, label, errorTestId, buttonTestId, savedTestId,
-}: { form: Submit; label: string; errorTestId: string; buttonTestId: string; savedTestId: string }) {
-  return (
-    <>
-      <FormMessages error={form.error} errorTestId={errorTestId} />
-      <SubmitActions busy={form.busy} label={label} busyLabel="Saving…" testId={buttonTestId}>
-        <span role="status" class="saved" data-testid={savedTestId}>
-          {form.notice ?? ''}
-        </span>
-      </SubmitActions>
-    </>
-  );
-}
 
 /** A list admins keep in Settings (templates, users, API tokens): loaded from `path` (its `key` array), changed there. */
 function useAdminList<T extends { id: number | string }>(path: string, key: string) {

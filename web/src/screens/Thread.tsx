@@ -85,7 +85,14 @@ export function Thread({ ticketId }: { ticketId: number }) {
           <ol class="conversation" aria-label="Texts and notes, oldest first">
             {items.map((item) => {
               if (item.kind === 'message') {
-                return <MessageItem key={`m${item.message.id}`} message={item.message} contactName={t.requester.name || t.requester.phone} />;
+                return (
+                  <MessageItem
+                    key={`m${item.message.id}`}
+                    message={item.message}
+                    contactName={t.requester.name || t.requester.phone}
+                    onChange={(updated) => messages.setData((all) => all?.map((x) => (x.id === updated.id ? updated : x)))}
+                  />
+                );
               }
               if (item.kind === 'note') return <NoteItem key={`n${item.note.id}`} note={item.note} text={item.text} />;
               if (item.kind === 'status') {
