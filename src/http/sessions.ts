@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { UserStore } from '../ports/user-store.ts';
 import { verifyPassword } from '../domain/passwords.ts';
 import { AppError } from '../domain/errors.ts';
-import { authenticate, clearSessionCookie, newSecret, setSessionCookie, sha256hex, SESSION_HOURS, type AuthOptions } from './auth.ts';
+import { authenticate, clearSessionCookie, startSession, type AuthOptions } from './auth.ts';
 import { sendError } from './errors.ts';
 
 export interface SessionOptions {
@@ -64,10 +64,7 @@ export async function sessions(app: FastifyInstance, opts: SessionOptions): Prom
       return sendError(reply, 401, 'invalid_credentials', 'Wrong email or password.');
     }
     throttle.clear(keys);
-    const token = newSecret();
-    const csrfToken = newSecret();
-    await opts.users.createSession(user.id, sha256hex(token), csrfToken, new Date(Date.now() + SESSION_HOURS * 3_600_000));
-    setSessionCookie(reply, token, opts.secureCookies());
+    const csrfToken = await startSession(opts.users, reply, user.id, opts.secureCookies());
     request.log.info({ userId: user.id }, 'signed in');
     return { user: { id: user.id, email: user.email, name: user.name, role: user.role }, csrfToken };
   });

@@ -25,6 +25,8 @@ export interface ApiTokenView {
 export interface UserStore {
   count(): Promise<number>;
   create(u: { email: string; name: string; role: Role; passwordHash: string }): Promise<User>;
+  /** An admin, only while there is no user at all (atomic across concurrent calls and instances); null otherwise. */
+  createFirstAdmin(u: { email: string; name: string; passwordHash: string }): Promise<User | null>;
   list(): Promise<User[]>;
   remove(id: number): Promise<boolean>;
   /** The user and their password hash, by email (case-insensitive). */
