@@ -1,5 +1,5 @@
-import { chmodSync, lstatSync, mkdirSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import fs, { chmodSync, lstatSync, mkdirSync, readdirSync, type Mode, type PathLike } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
 
 /** What smsdesk creates: readable and writable by its own user only (the process umask, set by the CLI). */
 export const OWNER_ONLY_UMASK = 0o077;
@@ -36,3 +36,28 @@ function chmod(path: string, mode: number): void {
     throw new Error(`cannot make ${path} owner-only: it belongs to another user; chown DATA_DIR to the user smsdesk runs as`, { cause: err });
   }
 }
+
+const ownerOnlyRoots = new Set<string>();
+
+/**
+ * The embedded database's file layer (Emscripten's NODEFS, under PGlite) sets every file's mode itself with
+ * `fs.chmodSync`: 0666 for the files of its initial database, 0644 for later ones. The process umask never
+ * reaches those calls, so for files under `root` they are made owner-only here (the engine runs as this
+ * user and needs nothing more). Our own code imports `chmodSync` by name and is not affected.
+ */
+export function keepOwnerOnly(root: string): void {
+  if (ownerOnlyRoots.size === 0) {
+    const original = fs.chmodSync;
+    const patched = (path: PathLike, mode: Mode) => original(path, underOwnerOnlyRoot(path) ? toMode(mode) & ~OWNER_ONLY_UMASK : mode);
+    (fs as unknown as { chmodSync: typeof patched }).chmodSync = patched;
+  }
+  ownerOnlyRoots.add(resolve(root) + sep);
+}
+
+function underOwnerOnlyRoot(path: PathLike): boolean {
+  const full = resolve(path instanceof URL ? path.pathname : String(path));
+  for (const root of ownerOnlyRoots) if (full.startsWith(root)) return true;
+  return false;
+}
+
+const toMode = (mode: Mode) => (typeof mode === 'string' ? parseInt(mode, 8) : mode);
