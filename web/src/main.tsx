@@ -9,6 +9,7 @@ import { Inbox } from './screens/Inbox.tsx';
 import { Sandbox } from './screens/Sandbox.tsx';
 import { SettingsScreen } from './screens/Settings.tsx';
 import { SignIn } from './screens/SignIn.tsx';
+import { FirstAdminGate } from './screens/Setup.tsx';
 import { SmsLog } from './screens/SmsLog.tsx';
 import { Thread } from './screens/Thread.tsx';
 import { SessionContext, type SessionValue } from './session.tsx';
@@ -63,16 +64,13 @@ function App() {
     );
   }
   if (auth.state === 'signedOut') {
-    return (
-      <SignIn
-        notice={auth.notice}
-        onSignedIn={(session) => {
-          setCsrfToken(session.csrfToken);
-          setAuth({ state: 'signedIn', session });
-          navigate('#/inbox');
-        }}
-      />
-    );
+    const signedIn = (session: Session) => {
+      setCsrfToken(session.csrfToken);
+      setAuth({ state: 'signedIn', session });
+      navigate('#/inbox');
+    };
+    // A fresh instance (no user yet) asks for the first admin instead.
+    return <FirstAdminGate onSignedIn={signedIn}>{(notice) => <SignIn notice={notice ?? auth.notice} onSignedIn={signedIn} />}</FirstAdminGate>;
   }
   return (
     <Console
