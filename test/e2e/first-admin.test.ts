@@ -69,7 +69,7 @@ describe.each(backends)('first admin with the setup code on $name', (backend) =>
     // The code is the one secret the log carries: not the password, the session or the API token.
     const logged = log.lines.join('');
     for (const secret of [PASSWORD, cookie.split(';')[0]!.split('=')[1]!, csrfToken, API_TOKEN]) expect(logged).not.toContain(secret);
-  });
+  }, 60_000);
 
   it('makes one admin when setups race', async () => {
     const log = capturedLog();
@@ -78,7 +78,7 @@ describe.each(backends)('first admin with the setup code on $name', (backend) =>
     const results = await Promise.all(Array.from({ length: 3 }, (_, i) => post(h, admin(code, `admin${i}@example.com`))));
     expect(results.map((r) => r.status).sort()).toEqual([200, 409, 409]);
     expect((await h.api<{ users: unknown[] }>('/api/v1/users')).body.users).toHaveLength(1);
-  });
+  }, 60_000);
 
   it('counts every attempt before checking it: the 11th from one address within 15 minutes is 429, the right code included', async () => {
     const log = capturedLog();
@@ -91,7 +91,7 @@ describe.each(backends)('first admin with the setup code on $name', (backend) =>
     expect(Number(right.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(await errorCode(right)).toBe('too_many_attempts');
     expect(await needed(h)).toBe(true);
-  });
+  }, 60_000);
 
   it('offers no setup when a user exists at start, and prints no code', async () => {
     const first = await start();
@@ -104,7 +104,7 @@ describe.each(backends)('first admin with the setup code on $name', (backend) =>
     const res = await post(h, admin('AAAA-AAAA'));
     expect(res.status).toBe(409);
     expect(await errorCode(res)).toBe('setup_done');
-  });
+  }, 60_000);
 });
 
 describe.skipIf(!process.env.TEST_DATABASE_URL)('first admin with several instances on one PostgreSQL', () => {
@@ -132,5 +132,5 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('first admin with several instan
       await b.close();
       await a.close();
     }
-  });
+  }, 60_000);
 });
