@@ -4,6 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { ConfigError, type Config } from './config.ts';
 import type { Sql } from './adapters/db/sql.ts';
 import { openDatabase } from './adapters/db/open.ts';
+import { lockDataDir, type DataDirLock } from './adapters/fs/data-dir-lock.ts';
+import { FirstAdminSetup } from './app/first-admin.ts';
 import { migrate } from './adapters/db/migrations.ts';
 import { SqlMessageStore } from './adapters/db/message-store.ts';
 import { MessageQueries } from './adapters/db/message-queries.ts';
@@ -58,6 +60,11 @@ export interface SmsdeskOptions {
   config: Config;
   /** A database opened by the caller (tests); otherwise opened from the config and closed on close(). */
   sql?: Sql;
+  /**
+   * The embedded database's DATA_DIR lock, held by the caller (`serve` takes it before anything else); without
+   * it, and without `sql`, startSmsdesk takes it and releases it on close(). The server's URL is recorded in it.
+   */
+  dataDirLock?: DataDirLock;
   logger?: Logger;
   clock?: Clock;
   queue?: Partial<QueueOptions>;
@@ -113,7 +120,12 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
   const logger = opts.logger ?? createLogger(config.logLevel);
   const clock = opts.clock ?? systemClock;
   const ownsSql = !opts.sql;
-  const sql = opts.sql ?? (await openDatabase(config));
+  const ownsLock = ownsSql && !config.databaseUrl && !opts.dataDirLock;
+  const lock = opts.dataDirLock ?? (ownsLock ? lockDataDir(config.dataDir, 'serve') : undefined);
+  const sql = opts.sql ?? (await openDatabase(config, { lock }).catch((err: unknown) => {
+    if (ownsLock) lock?.release();
+    throw err;
+  }));
   await migrate(sql);
 
   const queue = new JobQueue(sql, { ...DEFAULT_QUEUE_OPTIONS, ...opts.queue });
@@ -255,6 +267,9 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
   const users = new SqlUserStore(sql);
   const conversations = new ConversationQueries(sql);
   const auth = { apiTokens: () => (config.apiToken ? [config.apiToken] : []), users };
+  // While there is no user, a one-time code printed below lets whoever reads the log create the first admin.
+  const firstAdmin = new FirstAdminSetup(users);
+  const setupCode = await firstAdmin.issue();
   const app = await buildHttpApp({
     logger,
     trustProxy: config.trustProxy,
@@ -279,6 +294,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     },
     attachmentLinks: links,
     sessions: { users, throttle: new SqlSignInThrottle(sql), secureCookies: () => publicUrl.startsWith('https://') },
+    setup: firstAdmin,
     console: {
       helpdesk: helpdesk.name, conversations, events: consoleEvents, optOuts, store, blobs, links, groups: numberGroups,
     },
@@ -307,8 +323,10 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   if (!config.publicUrl) publicUrl = url;
-  if ((await users.count()) === 0) {
-    logger.info('No console user yet: create the first admin with  npx smsdesk user add --email you@example.com --name "Your Name" --admin');
+  lock?.recordUrl(url);
+  if (setupCode) {
+    logger.info(`No console user yet: open ${publicUrl}/ and enter the setup code ${setupCode} to create the first admin ` +
+      '(or run  npx smsdesk user add --email you@example.com --name "Your Name" --admin)');
   }
   if (opts.startWorker !== false) {
     worker.start();
@@ -346,6 +364,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
       stopListening();
       await blobs.close?.();
       if (ownsSql) await sql.close();
+      if (ownsLock) lock?.release();
     },
   };
 }

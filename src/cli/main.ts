@@ -1,4 +1,6 @@
 import { ConfigError, loadConfig } from '../config.ts';
+import { DataDirInUse } from '../adapters/fs/data-dir-lock.ts';
+import { OWNER_ONLY_UMASK } from '../adapters/fs/owner-only.ts';
 
 const USAGE = `smsdesk — Twilio messaging ⇄ helpdesk bridge
   smsdesk serve                      start the server (npm start)
@@ -10,6 +12,9 @@ const USAGE = `smsdesk — Twilio messaging ⇄ helpdesk bridge
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
+  // The one place that decides it: whatever smsdesk writes (DATA_DIR: database, media, secrets) is owner-only.
+  // Not for `build`: web/dist is the package's, read by whoever serves it.
+  if (command !== 'build') process.umask(OWNER_ONLY_UMASK);
   switch (command) {
     case 'serve':
       return (await import('./serve.ts')).serve();
@@ -34,6 +39,8 @@ async function main(argv: string[]): Promise<void> {
 main(process.argv.slice(2)).catch((err: unknown) => {
   if (err instanceof ConfigError) {
     console.error(`smsdesk: configuration error: ${err.message}`);
+  } else if (err instanceof DataDirInUse) {
+    console.error(err.message);
   } else {
     console.error(`smsdesk: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   }

@@ -26,6 +26,12 @@ export function generatedApiTokenPath(dataDir: string): string {
   return join(dataDir, 'api-token');
 }
 
+/** The token a server without SMSDESK_API_TOKEN accepts (what the CLI sends it); null before its first start. */
+export function readGeneratedApiToken(dataDir: string): string | null {
+  const path = generatedApiTokenPath(dataDir);
+  return existsSync(path) ? readFileSync(path, 'utf8').trim() : null;
+}
+
 export function generatedApiToken(dataDir: string): string {
   mkdirSync(dataDir, { recursive: true });
   return readOrCreate(generatedApiTokenPath(dataDir), () => 'sd_' + randomBytes(24).toString('base64url'));

@@ -3,9 +3,15 @@ import { createLogger, startSmsdesk } from '../smsdesk.ts';
 import { startTwilioEmulator, type TwilioEmulator } from '../adapters/twilio/emulator/index.ts';
 import { buildWeb, webIsStale } from './build-web.ts';
 import { generatedApiToken, generatedApiTokenPath, sandboxAccount } from './sandbox-credentials.ts';
+import { lockDataDir } from '../adapters/fs/data-dir-lock.ts';
+import { makeOwnerOnly } from '../adapters/fs/owner-only.ts';
 
 export async function serve(): Promise<void> {
   const config = loadConfig();
+  // First of all: the embedded database is this process's for its whole life (a second `serve` stops here).
+  const dataDirLock = config.databaseUrl ? undefined : lockDataDir(config.dataDir, 'serve');
+  // Trees written by older versions had world-writable database files.
+  makeOwnerOnly(config.dataDir);
   const logger = createLogger(config.logLevel);
   // npm start builds the console when its sources are newer than the build (or there is none).
   if (webIsStale()) {
@@ -31,6 +37,7 @@ export async function serve(): Promise<void> {
   const smsdesk = await startSmsdesk({
     config,
     logger,
+    dataDirLock,
     sandbox: emulator
       ? { emulatorUrl: emulator.apiBaseUrl, accountSid: config.twilio.accounts[0]!.sid }
       : undefined,
@@ -49,6 +56,7 @@ export async function serve(): Promise<void> {
     logger.info(`${signal}: finishing work in flight, then stopping`);
     await smsdesk.close();
     await emulator?.close();
+    dataDirLock?.release();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { existsSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
-import { generatedApiTokenPath } from './sandbox-credentials.ts';
+import { readGeneratedApiToken } from './sandbox-credentials.ts';
 import { parseArgs } from 'node:util';
 
 const TYPES: Record<string, string> = { '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.gif': 'image/gif', '.webp': 'image/webp', '.mp4': 'video/mp4', '.pdf': 'application/pdf', '.vcf': 'text/vcard', '.txt': 'text/plain' };
@@ -11,9 +10,7 @@ Texts a running smsdesk in sandbox mode as a customer would: the built-in Twilio
 
 /** The same token the server accepts: SMSDESK_API_TOKEN, or the one it generated in DATA_DIR. */
 function apiToken(): string {
-  if (process.env.SMSDESK_API_TOKEN) return process.env.SMSDESK_API_TOKEN;
-  const file = generatedApiTokenPath(resolve(process.env.DATA_DIR || './data'));
-  return existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
+  return process.env.SMSDESK_API_TOKEN || (readGeneratedApiToken(resolve(process.env.DATA_DIR || './data')) ?? '');
 }
 
 export async function simulate(argv: string[]): Promise<void> {

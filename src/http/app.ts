@@ -9,6 +9,8 @@ import { templates, type TemplatesOptions } from './templates.ts';
 import { sandbox, type SandboxOptions } from './sandbox.ts';
 import type { AuthOptions } from './auth.ts';
 import { sessions, type SessionOptions } from './sessions.ts';
+import { setup } from './setup.ts';
+import type { FirstAdminSetup } from '../app/first-admin.ts';
 import { consoleApi, type ConsoleOptions } from './console.ts';
 import { admin, type AdminOptions } from './admin.ts';
 import { web, type WebOptions } from './web.ts';
@@ -31,6 +33,8 @@ export interface HttpAppOptions {
   helpdeskWebhooks: HelpdeskWebhookOptions;
   attachmentLinks: AttachmentLinks;
   sessions: Omit<SessionOptions, 'auth'>;
+  /** The first admin, with the setup code printed at start (`/auth/setup`). */
+  setup: FirstAdminSetup;
   console: Omit<ConsoleOptions, 'auth'>;
   admin: Omit<AdminOptions, 'auth'>;
   web: WebOptions;
@@ -68,6 +72,7 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
   if (opts.sandbox) await app.register(sandbox, { ...opts.sandbox, auth: opts.auth, logLevel });
   await app.register(helpdeskWebhooks, opts.helpdeskWebhooks);
   await app.register(sessions, { ...opts.sessions, auth: opts.auth });
+  await app.register(setup, { setup: opts.setup, users: opts.sessions.users, secureCookies: opts.sessions.secureCookies });
   await app.register(consoleApi, { ...opts.console, auth: opts.auth });
   await app.register(admin, { ...opts.admin, auth: opts.auth });
   await app.register(web, opts.web);

@@ -97,6 +97,15 @@ export function requireAdmin(request: FastifyRequest): void {
   throw new AppError('forbidden', 'admin_only', 'Only admins can do this.');
 }
 
+/** Signs `userId` in: a new session (kept hashed), its cookie on `reply`; resolves to its CSRF token. */
+export async function startSession(users: UserStore, reply: FastifyReply, userId: number, secure: boolean): Promise<string> {
+  const token = newSecret();
+  const csrfToken = newSecret();
+  await users.createSession(userId, sha256hex(token), csrfToken, new Date(Date.now() + SESSION_HOURS * 3_600_000));
+  setSessionCookie(reply, token, secure);
+  return csrfToken;
+}
+
 export function setSessionCookie(reply: FastifyReply, token: string, secure: boolean): void {
   const attrs = [`${SESSION_COOKIE}=${token}`, 'Path=/', 'HttpOnly', 'SameSite=Lax', `Max-Age=${SESSION_HOURS * 3600}`];
   if (secure) attrs.push('Secure');

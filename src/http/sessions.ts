@@ -6,7 +6,7 @@ import type { SignInThrottle } from '../ports/sign-in-throttle.ts';
 import { verifyPassword } from '../domain/passwords.ts';
 import { emailKey } from '../domain/email.ts';
 import { AppError } from '../domain/errors.ts';
-import { authenticate, clearSessionCookie, newSecret, setSessionCookie, sha256hex, SESSION_HOURS, type AuthOptions } from './auth.ts';
+import { authenticate, clearSessionCookie, startSession, type AuthOptions } from './auth.ts';
 import { sendError } from './errors.ts';
 
 export interface SessionOptions {
@@ -67,10 +67,7 @@ export async function sessions(app: FastifyInstance, opts: SessionOptions): Prom
     if (!user || !ok) return sendError(reply, 401, 'invalid_credentials', 'Wrong email or password.');
     // Signed in: this attempt is given back, and this email's failures from this address are forgotten.
     await opts.throttle.release(reserved.reservation, [emailFromAddress]);
-    const token = newSecret();
-    const csrfToken = newSecret();
-    await opts.users.createSession(user.id, sha256hex(token), csrfToken, new Date(Date.now() + SESSION_HOURS * 3_600_000));
-    setSessionCookie(reply, token, opts.secureCookies());
+    const csrfToken = await startSession(opts.users, reply, user.id, opts.secureCookies());
     request.log.info({ userId: user.id }, 'signed in');
     return { user: { id: user.id, email: user.email, name: user.name, role: user.role }, csrfToken };
   });

@@ -33,6 +33,8 @@ export interface TokenOwner {
 export interface UserStore {
   count(): Promise<number>;
   create(u: { email: string; name: string; role: Role; passwordHash: string }): Promise<User>;
+  /** An admin, only while there is no user at all (atomic across concurrent calls and instances); null otherwise. */
+  createFirstAdmin(u: { email: string; name: string; passwordHash: string }): Promise<User | null>;
   list(): Promise<User[]>;
   /** Deletes the user and revokes the API tokens they minted, in one transaction. */
   remove(id: number): Promise<boolean>;

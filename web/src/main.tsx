@@ -11,6 +11,7 @@ import { Sandbox } from './screens/Sandbox.tsx';
 import { SettingsScreen } from './screens/Settings.tsx';
 import { SignIn } from './screens/SignIn.tsx';
 import { Scheduled } from './screens/Scheduled.tsx';
+import { FirstAdminGate } from './screens/Setup.tsx';
 import { SmsLog } from './screens/SmsLog.tsx';
 import { Thread } from './screens/Thread.tsx';
 import { SessionContext, type SessionValue } from './session.tsx';
@@ -65,16 +66,13 @@ function App() {
     );
   }
   if (auth.state === 'signedOut') {
-    return (
-      <SignIn
-        notice={auth.notice}
-        onSignedIn={(session) => {
-          setCsrfToken(session.csrfToken);
-          setAuth({ state: 'signedIn', session });
-          navigate('#/inbox');
-        }}
-      />
-    );
+    const signedIn = (session: Session) => {
+      setCsrfToken(session.csrfToken);
+      setAuth({ state: 'signedIn', session });
+      navigate('#/inbox');
+    };
+    // A fresh instance (no user yet) asks for the first admin instead.
+    return <FirstAdminGate onSignedIn={signedIn}>{(notice) => <SignIn notice={notice ?? auth.notice} onSignedIn={signedIn} />}</FirstAdminGate>;
   }
   return (
     <Console

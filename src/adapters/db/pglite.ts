@@ -1,6 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { classifyDatabaseError, type Sql } from './sql.ts';
 import { PreparedStatements } from './pglite-statements.ts';
+import { keepOwnerOnly } from '../fs/owner-only.ts';
 
 /**
  * PGlite executes a statement synchronously on this thread and resolves its promise at once, so a chain of
@@ -57,6 +58,7 @@ export interface PgliteOptions {
 }
 
 export async function openPglite(opts: PgliteOptions = {}): Promise<{ sql: Sql; pglite: PGlite }> {
+  if (opts.dataDir) keepOwnerOnly(opts.dataDir);
   const pglite = await PGlite.create({ dataDir: opts.dataDir, loadDataDir: opts.loadDataDir });
   return { sql: new PgliteSql(pglite, false, new PreparedStatements()), pglite };
 }

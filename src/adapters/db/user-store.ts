@@ -26,6 +26,20 @@ export class SqlUserStore implements UserStore {
     return user(r!);
   }
 
+  async createFirstAdmin(u: { email: string; name: string; passwordHash: string }): Promise<User | null> {
+    return this.sql.transaction(async (tx) => {
+      // Held to the commit, it makes "no user yet" and the insert one step: a concurrent insert waits, then
+      // this one sees its row (SELECTs are not blocked).
+      await tx.query('LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE');
+      const [r] = await tx.query<UserRow>(
+        `INSERT INTO users (email, name, role, password_hash) SELECT lower($1), $2, 'admin', $3
+          WHERE NOT EXISTS (SELECT 1 FROM users) RETURNING id, email, name, role, password_hash`,
+        [u.email, u.name, u.passwordHash],
+      );
+      return r ? user(r) : null;
+    });
+  }
+
   async list(): Promise<User[]> {
     return (await this.sql.query<UserRow>('SELECT id, email, name, role, password_hash FROM users ORDER BY id')).map(user);
   }
