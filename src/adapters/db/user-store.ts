@@ -32,9 +32,9 @@ export class SqlUserStore implements UserStore {
       // this one sees its row (SELECTs are not blocked).
       await tx.query('LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE');
       const [r] = await tx.query<UserRow>(
-        `INSERT INTO users (email, name, role, password_hash) SELECT lower($1), $2, 'admin', $3
+        `INSERT INTO users (email, email_key, name, role, password_hash) SELECT $1, $2, $3, 'admin', $4
           WHERE NOT EXISTS (SELECT 1 FROM users) RETURNING id, email, name, role, password_hash`,
-        [u.email, u.name, u.passwordHash],
+        [u.email.trim(), emailKey(u.email), u.name, u.passwordHash],
       );
       return r ? user(r) : null;
     });
