@@ -51,7 +51,7 @@ export interface HelpdeskTarget {
   /** 429s the helpdesk answered. */
   throttled(): number;
   /** Events delivered to smsdesk and how it answered them. */
-  deliveries(): { status: number | null }[];
+  deliveries(): readonly { status: number | null }[];
   settled(): Promise<void>;
 }
 
