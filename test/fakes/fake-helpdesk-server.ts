@@ -32,6 +32,8 @@ export interface FakeCall {
   method: string;
   path: string;
   status: number;
+  /** Date.now() when it arrived (the fake clock's, when a test fakes it). */
+  at: number;
   /** The request as the fake read it (body included). */
   request: FakeRequest;
 }
@@ -168,6 +170,7 @@ export abstract class FakeHelpdeskServer {
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const at = Date.now();
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks);
@@ -185,7 +188,7 @@ export abstract class FakeHelpdeskServer {
     } catch (err) {
       answer = err instanceof SyntaxError ? { status: 400, body: { description: 'Invalid JSON', errors: [] } } : { status: 500, body: { message: String(err) } };
     }
-    this.callLog.push({ method: request.method, path: request.path, status: answer.status, request });
+    this.callLog.push({ method: request.method, path: request.path, status: answer.status, at, request });
     const headers: Record<string, string> = { ...answer.headers };
     let text: string | Buffer = '';
     if (typeof answer.body === 'string' || Buffer.isBuffer(answer.body)) text = answer.body;
@@ -227,6 +230,26 @@ export abstract class FakeHelpdeskServer {
 
   private withRetryAfter(r: FakeResponse, seconds: number): FakeResponse {
     return { ...r, status: 429, headers: { ...r.headers, 'retry-after': String(seconds) } };
+  }
+}
+
+/**
+ * That a storm of 429s paused the client: every call after the first 429 came at least `retryAfterMs` after it
+ * (the calls' `at`, on the fake clock when a test fakes it), and some call did come after.
+ */
+export function expectPausedUntilRetryAfter(calls: readonly FakeCall[], retryAfterMs: number): void {
+  const firstThrottled = calls.findIndex((c) => c.status === 429);
+  if (firstThrottled < 0) throw new Error('no call was answered 429');
+  const pauseFrom = calls[firstThrottled]!.at;
+  let lastThrottled = firstThrottled;
+  calls.forEach((c, i) => {
+    if (c.status === 429) lastThrottled = i;
+  });
+  const resumed = calls.slice(lastThrottled + 1);
+  if (resumed.length === 0) throw new Error('no call came after the 429s');
+  const early = resumed.filter((c) => c.at - pauseFrom < retryAfterMs);
+  if (early.length > 0) {
+    throw new Error(`${early.length} call(s) came back within ${retryAfterMs} ms of the first 429: ${early.map((c) => `${c.method} ${c.path} at +${c.at - pauseFrom} ms`).join(', ')}`);
   }
 }
 
