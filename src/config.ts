@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { compileTicketIdPattern } from './domain/threading.ts';
 import { toE164 } from './domain/phone.ts';
 import { parseSenderRates } from './domain/sender-rates.ts';
+import type { TwilioAccount } from './ports/messaging.ts';
 
 /**
  * Configuration from the environment, optionally completed by a JSON file (SMSDESK_CONFIG); the environment
@@ -10,10 +11,7 @@ import { parseSenderRates } from './domain/sender-rates.ts';
  */
 export type HelpdeskKind = 'builtin' | 'freshdesk' | 'freshservice' | 'zendesk';
 
-export interface TwilioAccount {
-  sid: string;
-  authToken: string;
-}
+export type { TwilioAccount } from './ports/messaging.ts';
 
 export interface Config {
   port: number;

@@ -1,4 +1,4 @@
-import type { TicketStatus } from '../ports/helpdesk.ts';
+import type { TicketStatus } from './ticket-status.ts';
 
 /**
  * Which ticket an inbound text lands on. A pure function of the text, the candidate tickets the caller looked

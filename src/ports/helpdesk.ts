@@ -1,3 +1,5 @@
+import type { TicketStatus } from '../domain/ticket-status.ts';
+
 /**
  * The helpdesk as smsdesk needs it. Shaped after the common ground of the built-in helpdesk, Freshdesk v2,
  * Freshservice v2 and Zendesk so each adapter maps it to a few REST calls:
@@ -32,8 +34,8 @@ export class HelpdeskError extends Error {
   }
 }
 
-export type TicketStatus = 'open' | 'pending' | 'resolved' | 'closed';
-export const TICKET_STATUSES: readonly TicketStatus[] = ['open', 'pending', 'resolved', 'closed'];
+// Defined in the domain (threading decides on it); re-exported here, where adapters look for it.
+export { TICKET_STATUSES, type TicketStatus } from '../domain/ticket-status.ts';
 
 export interface HelpdeskContact {
   id: number;
@@ -169,6 +171,12 @@ export interface RemoteHelpdesk extends Helpdesk {
 }
 
 export type RemoteHelpdeskKind = 'freshdesk' | 'freshservice' | 'zendesk';
+
+/** A remote helpdesk behind smsdesk's records of its own writes (adapters/helpdesk/recorded-helpdesk.ts). */
+export interface RecordedRemoteHelpdesk extends RemoteHelpdesk {
+  /** Which of these notes smsdesk wrote itself (by its records). */
+  ownNotes(noteIds: number[]): Promise<Set<number>>;
+}
 
 /** A public message an agent wrote on a ticket in the helpdesk (a reply or a public note): what auto-SMS sends. */
 export interface AgentMessage {
