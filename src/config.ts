@@ -6,6 +6,7 @@ import { parseSenderRates } from './domain/sender-rates.ts';
 import { parseFetchAllow, type FetchAllowEntry } from './domain/fetch-allow.ts';
 import { compileSchedule, type ScheduleSettings } from './domain/hours.ts';
 import ipaddr from 'ipaddr.js';
+import type { TwilioAccount } from './ports/messaging.ts';
 
 /**
  * Configuration from the environment, optionally completed by a JSON file (SMSDESK_CONFIG); the environment
@@ -13,10 +14,7 @@ import ipaddr from 'ipaddr.js';
  */
 export type HelpdeskKind = 'builtin' | 'freshdesk' | 'freshservice' | 'zendesk';
 
-export interface TwilioAccount {
-  sid: string;
-  authToken: string;
-}
+export type { TwilioAccount } from './ports/messaging.ts';
 
 export interface Config {
   port: number;

@@ -4,9 +4,7 @@ import type { AttachmentInput } from '../ports/helpdesk.ts';
 import type { InboundForRouting, MessageStore } from '../ports/message-store.ts';
 import type { MissingMedia } from '../domain/ticket-format.ts';
 import { attachmentFilename } from '../domain/ticket-format.ts';
-import { MediaDownloadError } from '../adapters/twilio/media-download.ts';
-
-export type DownloadMedia = (accountSid: string, url: string) => Promise<{ bytes: Buffer; contentType: string }>;
+import { MediaDownloadError, type DownloadMedia } from '../ports/media-download.ts';
 
 /**
  * Brings a message's MMS media into the blob store. Idempotent: media already stored is not fetched again,

@@ -1,8 +1,7 @@
 import type { Clock } from '../ports/clock.ts';
-import type { AgentMessage, TicketEventView } from '../ports/helpdesk.ts';
+import type { AgentMessage, RecordedRemoteHelpdesk, TicketEventView } from '../ports/helpdesk.ts';
 import type { HelpdeskRecords } from '../ports/helpdesk-records.ts';
-import type { RecordedHelpdesk } from '../adapters/helpdesk/recorded-helpdesk.ts';
-import { hasWriteMarker } from '../adapters/helpdesk/recorded-helpdesk.ts';
+import { hasWriteMarker } from '../domain/write-marker.ts';
 import { AppError } from '../domain/errors.ts';
 import { autoSmsRefusedHtml } from '../domain/ticket-format.ts';
 import type { SendMessage } from './send-message.ts';
@@ -26,7 +25,7 @@ export const FIRST_SIGHT_WINDOW_MS = 10 * 60_000;
  */
 export class HelpdeskEvents {
   constructor(
-    private readonly helpdesk: RecordedHelpdesk,
+    private readonly helpdesk: RecordedRemoteHelpdesk,
     private readonly records: HelpdeskRecords,
     private readonly send: SendMessage,
     private readonly opts: { tag: () => string; clock: Clock },

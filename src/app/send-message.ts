@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { TwilioAccount } from '../config.ts';
 import type { Helpdesk } from '../ports/helpdesk.ts';
 import type { MessageStore } from '../ports/message-store.ts';
 import type { Origin, OutboundStore } from '../ports/outbound-store.ts';
@@ -11,7 +10,7 @@ import { escapeHtml } from '../domain/html.ts';
 import { htmlToText } from '../domain/html-to-text.ts';
 import type { OptOutStore } from '../ports/opt-out-store.ts';
 import { optOutReason } from '../domain/opt-out.ts';
-import type { NumberCapabilities } from '../ports/messaging.ts';
+import type { NumberCapabilities, TwilioAccount } from '../ports/messaging.ts';
 import type { MediaProbe } from '../ports/media-probe.ts';
 import type { TemplateStore } from '../ports/template-store.ts';
 import { checkValueNames, renderTemplate, ticketValues, type TemplateValues } from '../domain/templates.ts';

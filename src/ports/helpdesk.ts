@@ -172,6 +172,12 @@ export interface RemoteHelpdesk extends Helpdesk {
 
 export type RemoteHelpdeskKind = 'freshdesk' | 'freshservice' | 'zendesk';
 
+/** A remote helpdesk behind smsdesk's records of its own writes (adapters/helpdesk/recorded-helpdesk.ts). */
+export interface RecordedRemoteHelpdesk extends RemoteHelpdesk {
+  /** Which of these notes smsdesk wrote itself (by its records). */
+  ownNotes(noteIds: number[]): Promise<Set<number>>;
+}
+
 /** A public message an agent wrote on a ticket in the helpdesk (a reply or a public note): what auto-SMS sends. */
 export interface AgentMessage {
   id: number;

@@ -1,3 +1,9 @@
+/** A Twilio account smsdesk sends from and takes webhooks for (TWILIO_ACCOUNT_SID/TOKEN, `twilioAccounts`). */
+export interface TwilioAccount {
+  sid: string;
+  authToken: string;
+}
+
 /** Twilio's Messages API as smsdesk needs it. */
 export interface SendRequest {
   accountSid: string;

@@ -1,11 +1,6 @@
-export type Role = 'admin' | 'agent';
+import type { Role, User } from '../domain/users.ts';
 
-export interface User {
-  id: number;
-  email: string;
-  name: string;
-  role: Role;
-}
+export type { Role, User } from '../domain/users.ts';
 
 export interface Session {
   user: User;

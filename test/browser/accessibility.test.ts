@@ -1,9 +1,9 @@
 import { createRequire } from 'node:module';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { pgliteBackend } from '../helpers/databases.ts';
 import { CUSTOMER, NUMBER, startHarness, type Harness } from '../helpers/harness.ts';
-import { addUser, PASSWORD } from '../helpers/console.ts';
+import { addUser, PASSWORD, signIn } from '../helpers/console.ts';
 import { CHROMIUM, launchBrowser } from '../helpers/browser.ts';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -12,7 +12,8 @@ interface AxeViolation { id: string; impact: string | null; help: string; nodes:
 
 /**
  * Every screen checked with axe-core (WCAG 2 A/AA rules: labels, contrast, landmarks, names, ARIA), at desktop
- * width and at 360 px, and the main path done with the keyboard alone.
+ * width and at 360 px, and the main path done with the keyboard alone. Each test has a fresh browser context and
+ * signs in itself, so either runs alone.
  */
 describe.skipIf(!CHROMIUM)('console accessibility', () => {
   let h: Harness;
@@ -30,10 +31,17 @@ describe.skipIf(!CHROMIUM)('console accessibility', () => {
     // A text waiting for tomorrow: the thread and the Scheduled screen show it with Edit and Cancel.
     await h.api(`/api/v1/tickets/${ticketId}/replies`, { method: 'POST', body: { body: 'Your parcel comes tomorrow.', sendAt: new Date(Date.now() + 86_400_000).toISOString() } });
     browser = await launchBrowser();
+  }, 120_000);
+
+  beforeEach(async () => {
     // The page's Content-Security-Policy forbids injected scripts: axe is injected past it, in this context only.
     context = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 800 } });
     page = await context.newPage();
-  }, 120_000);
+  });
+
+  afterEach(async () => {
+    await context?.close();
+  });
 
   afterAll(async () => {
     await browser?.close();
@@ -79,6 +87,8 @@ describe.skipIf(!CHROMIUM)('console accessibility', () => {
   }, 120_000);
 
   it('opens a conversation and sends a reply with the keyboard alone', async () => {
+    const { cookie } = await signIn(h, 'ana@example.com');
+    await context.addCookies([{ name: cookie.slice(0, cookie.indexOf('=')), value: cookie.slice(cookie.indexOf('=') + 1), url: h.smsdesk.url }]);
     await page.goto(`${h.smsdesk.url}/#/inbox`);
     await page.getByTestId('inbox-row').first().waitFor();
     // Tab until the first conversation has focus, then Enter.

@@ -190,33 +190,23 @@ export function helpdeskContract(target: HelpdeskTarget): void {
       await settle();
       const [ticket] = await ticketsOf(CUSTOMER);
       await target.agentReply(h, ticket!.id, '<div>Your order <b>ships</b> today&nbsp;&amp; arrives <i>Friday</i>.</div>');
-      let sms = textsTo(CUSTOMER);
-      for (let i = 0; i < 100 && !sms.some((m) => m.status === 'delivered'); i++) {
-        await settle();
-        await new Promise((r) => setTimeout(r, 20));
-        sms = textsTo(CUSTOMER);
-      }
-      expect(sms).toHaveLength(1);
-      expect(sms[0]).toMatchObject({ from: NUMBER, body: 'Your order ships today & arrives Friday.' });
-      // The note with the SID is itself an event (the automation fires on every note): it must not be texted.
-      await settle();
-      await new Promise((r) => setTimeout(r, 200));
+      const sent = await h.emulator.waitForMessage((m) => m.to === CUSTOMER && m.status === 'delivered', { what: "the agent's reply delivered" });
+      expect(sent).toMatchObject({ from: NUMBER, body: 'Your order ships today & arrives Friday.' });
+      // The note with the SID is itself an event (the automation fires on every note): once that event is
+      // handled, it must not have been texted.
+      await target.wrote(sent.sid);
       await settle();
       expect(textsTo(CUSTOMER)).toHaveLength(1);
       const [after] = await ticketsOf(CUSTOMER);
-      const record = after!.notes.filter((n) => n.bodyHtml.includes(sms[0]!.sid));
+      const record = after!.notes.filter((n) => n.bodyHtml.includes(sent.sid));
       expect(record).toHaveLength(1);
       // In a remote helpdesk the agent's reply is on the ticket already: the record is private.
       expect(record[0]!.private).toBe(target.remote);
       // A reply sent through smsdesk's API leaves a public note in the helpdesk: an event too, never texted again.
       const viaApi = await h.api(`/api/v1/tickets/${ticket!.id}/replies`, { method: 'POST', body: { body: 'Also: thank you!' } });
       expect(viaApi.status).toBe(202);
-      for (let i = 0; i < 100 && textsTo(CUSTOMER).filter((m) => m.status === 'delivered').length < 2; i++) {
-        await settle();
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      await settle();
-      await new Promise((r) => setTimeout(r, 200));
+      await h.emulator.waitForMessage((m) => m.to === CUSTOMER && m.body === 'Also: thank you!' && m.status === 'delivered');
+      await target.wrote('Also: thank you!');
       await settle();
       expect(textsTo(CUSTOMER).map((m) => m.body)).toEqual(['Your order ships today & arrives Friday.', 'Also: thank you!']);
       const [last] = await ticketsOf(CUSTOMER);
@@ -237,6 +227,8 @@ export function helpdeskContract(target: HelpdeskTarget): void {
         return;
       }
       await target.agentReply(h, ticket!.id, '<p>Are you still there?</p>');
+      // The note saying why is written once the reply was refused: by then nothing may have been texted.
+      await target.wrote('not sent by SMS');
       await settle();
       expect(textsTo(CUSTOMER)).toHaveLength(0);
       const [after] = await ticketsOf(CUSTOMER);

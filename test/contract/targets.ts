@@ -50,8 +50,13 @@ export interface HelpdeskTarget {
   storm(n: number, retryAfterSeconds: number): void;
   /** 429s the helpdesk answered. */
   throttled(): number;
+  /**
+   * Resolves once smsdesk sent the helpdesk a write whose body contains `text` (and, for a remote helpdesk, once
+   * its automation fired the event that write causes); at once for the built-in helpdesk. Rejects loudly on timeout.
+   */
+  wrote(text: string): Promise<void>;
   /** Events delivered to smsdesk and how it answered them. */
-  deliveries(): { status: number | null }[];
+  deliveries(): readonly { status: number | null }[];
   settled(): Promise<void>;
 }
 
@@ -100,6 +105,7 @@ export const builtinTarget: HelpdeskTarget = {
   untag: () => undefined,
   storm: () => undefined,
   throttled: () => 0,
+  wrote: async () => undefined,
   deliveries: () => [],
   settled: async () => undefined,
 };
@@ -146,6 +152,10 @@ abstract class RemoteTarget<F extends FakeHelpdeskServer> implements HelpdeskTar
 
   throttled() {
     return this.fake.throttled;
+  }
+
+  async wrote(text: string) {
+    await this.fake.waitForRequest((c) => c.method !== 'GET' && c.request.raw.toString('utf8').includes(text), { what: `a write containing ${JSON.stringify(text)}` });
   }
 
   deliveries() {

@@ -42,9 +42,7 @@ describe.each(backends)('outbound on $name', (backend) => {
     const res = await reply(ticketId, { body: 'shuffled' });
     const { sid } = await until(res.body.message.id, 'delivered');
     // Shuffled, "delivered" may come before "sending": wait for all six callbacks (three statuses, each twice).
-    for (let i = 0; i < 200 && h.emulator.statusCallbacks.filter((c) => c.messageSid === sid && c.responseStatus !== null).length < 6; i++) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await h.emulator.waitForStatusCallback((c) => c.messageSid === sid && c.responseStatus !== null, { count: 6, what: `six answered callbacks of ${sid}` });
     const done = await message(res.body.message.id);
     expect(done.statusHistory.map((s) => s.status)).toEqual(['queued', 'sending', 'sent', 'delivered']);
     const forged = await postSignedStatus(h, { MessageSid: done.sid!, MessageStatus: 'failed', ErrorCode: '30007' }, 'f'.repeat(32));

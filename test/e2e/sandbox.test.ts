@@ -38,7 +38,8 @@ describe('sandbox mode', () => {
     await h.idle();
     const handset = async () => (await h.api<{ phone: string; messages: { direction: string; body: string; from: string; status: string }[] }>(
       `/sandbox/messages?phone=${encodeURIComponent('+1 415 555 0100')}`)).body;
-    for (let i = 0; i < 100 && (await handset()).messages.at(-1)?.status !== 'delivered'; i++) await new Promise((r) => setTimeout(r, 20));
+    // The handset shows what the emulator holds.
+    await h.emulator.waitForMessage((m) => m.to === CUSTOMER && m.status === 'delivered', { what: 'the reply delivered to the handset' });
     const view = await handset();
     expect(view.phone).toBe(CUSTOMER);
     expect(view.messages.map((m) => [m.direction, m.body, m.from, m.status])).toEqual([

@@ -1,10 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { EventLog, Hold, type WaitOptions } from '../../src/adapters/event-log.ts';
 
 /**
  * What the three helpdesk fakes share: an HTTP server on 127.0.0.1, a log of calls, the helpdesk's rate limit
  * (calls per minute, optionally time-scaled so a minute passes in seconds) answered with 429 + Retry-After, a
  * storm of 429s on demand, and webhooks fired at smsdesk the way an automation rule would. Each fake says how
- * its helpdesk authenticates, words its errors and names its rate-limit headers.
+ * its helpdesk authenticates, words its errors and names its rate-limit headers. Requests and webhook deliveries
+ * are awaitable (`waitForRequest`, `waitForDelivery`: the first match, earlier ones included, or a loud timeout),
+ * and requests can be held until released (`hold`).
  */
 export interface FakeRequest {
   method: string;
@@ -29,6 +32,10 @@ export interface FakeCall {
   method: string;
   path: string;
   status: number;
+  /** Date.now() when it arrived (the fake clock's, when a test fakes it). */
+  at: number;
+  /** The request as the fake read it (body included). */
+  request: FakeRequest;
 }
 
 export interface FakeFile {
@@ -46,7 +53,9 @@ export interface WebhookDelivery {
 export abstract class FakeHelpdeskServer {
   private server: Server | null = null;
   url = '';
-  readonly calls: FakeCall[] = [];
+  private readonly callLog = new EventLog<FakeCall>('helpdesk fake requests', (c) => `${c.method} ${c.path} → ${c.status}`);
+  /** Every request answered, oldest first. */
+  readonly calls: readonly FakeCall[] = this.callLog.entries;
   /** Calls per (scaled) minute; null: unlimited. */
   rateLimit: { perMinute: number; timeScale: number } | null = null;
   private windowStart = 0;
@@ -55,7 +64,10 @@ export abstract class FakeHelpdeskServer {
   private stormRetryAfter = 1;
   /** Where events go (an automation rule's webhook); null: none configured. */
   webhook: { url: string; secret: string } | null = null;
-  readonly deliveries: WebhookDelivery[] = [];
+  private readonly deliveryLog = new EventLog<WebhookDelivery>('helpdesk fake webhook deliveries', (d) => `${d.status}: ${d.body.slice(0, 200)}`);
+  /** Every event posted to the webhook, with smsdesk's answer, oldest first. */
+  readonly deliveries: readonly WebhookDelivery[] = this.deliveryLog.entries;
+  private holds: { matches: (req: FakeRequest) => boolean; hold: Hold<FakeRequest> }[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   /** 429s answered, storms and rate limit together. */
   throttled = 0;
@@ -77,6 +89,9 @@ export abstract class FakeHelpdeskServer {
   }
 
   async close(): Promise<void> {
+    for (const { hold } of this.holds) hold.release();
+    this.callLog.close('the fake closed');
+    this.deliveryLog.close('the fake closed');
     await this.settled();
     await new Promise<void>((resolve) => {
       this.server?.closeAllConnections();
@@ -95,6 +110,34 @@ export abstract class FakeHelpdeskServer {
     return this.calls.filter((c) => pattern.test(`${c.method} ${c.path}`)).length;
   }
 
+  /** The first (or `count`-th) request answered that matches, earlier ones included; rejects loudly on timeout. */
+  waitForRequest(predicate: (call: FakeCall) => boolean, opts?: WaitOptions): Promise<FakeCall> {
+    return this.callLog.waitFor(predicate, opts);
+  }
+
+  /** The first (or `count`-th) webhook delivery that matches, once smsdesk answered it; earlier ones included. */
+  waitForDelivery(predicate: (delivery: WebhookDelivery) => boolean, opts?: WaitOptions): Promise<WebhookDelivery> {
+    return this.deliveryLog.waitFor(predicate, opts);
+  }
+
+  /** Position of the next request and delivery, for `since`. */
+  cursors(): { requests: number; deliveries: number } {
+    return { requests: this.callLog.cursor(), deliveries: this.deliveryLog.cursor() };
+  }
+
+  /** Requests matching `predicate` wait, unanswered, until `release()`: a test can have exactly N in flight. */
+  hold(predicate: (req: FakeRequest) => boolean): { waitUntilHeld(n: number, opts?: Omit<WaitOptions, 'count'>): Promise<void>; release(): void } {
+    const entry = { matches: predicate, hold: new Hold<FakeRequest>('held helpdesk requests', (r) => `${r.method} ${r.path}`) };
+    this.holds.push(entry);
+    return {
+      waitUntilHeld: (n, opts) => entry.hold.waitUntilHeld(n, opts),
+      release: () => {
+        entry.hold.release();
+        this.holds = this.holds.filter((h) => h !== entry);
+      },
+    };
+  }
+
   /** Resolves when every webhook fired so far has been answered. */
   async settled(): Promise<void> {
     while (this.inFlight.size) await Promise.all([...this.inFlight]);
@@ -106,10 +149,10 @@ export abstract class FakeHelpdeskServer {
     if (!target) return;
     const p = fetch(target.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body })
       .then(async (res) => {
-        this.deliveries.push({ status: res.status, body: await res.text() });
+        this.deliveryLog.push({ status: res.status, body: await res.text() });
       })
       .catch((err: unknown) => {
-        this.deliveries.push({ status: null, body: String(err) });
+        this.deliveryLog.push({ status: null, body: String(err) });
       })
       .finally(() => this.inFlight.delete(p));
     this.inFlight.add(p);
@@ -127,6 +170,7 @@ export abstract class FakeHelpdeskServer {
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const at = Date.now();
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks);
@@ -139,11 +183,12 @@ export abstract class FakeHelpdeskServer {
       if (type.startsWith('multipart/form-data')) {
         request.form = await new Request('http://fake/', { method: 'POST', headers: { 'content-type': type }, body: raw }).formData();
       }
+      for (const { matches, hold } of this.holds) if (matches(request)) await hold.enter(request);
       answer = await this.answer(request);
     } catch (err) {
       answer = err instanceof SyntaxError ? { status: 400, body: { description: 'Invalid JSON', errors: [] } } : { status: 500, body: { message: String(err) } };
     }
-    this.calls.push({ method: request.method, path: request.path, status: answer.status });
+    this.callLog.push({ method: request.method, path: request.path, status: answer.status, at, request });
     const headers: Record<string, string> = { ...answer.headers };
     let text: string | Buffer = '';
     if (typeof answer.body === 'string' || Buffer.isBuffer(answer.body)) text = answer.body;
@@ -185,6 +230,26 @@ export abstract class FakeHelpdeskServer {
 
   private withRetryAfter(r: FakeResponse, seconds: number): FakeResponse {
     return { ...r, status: 429, headers: { ...r.headers, 'retry-after': String(seconds) } };
+  }
+}
+
+/**
+ * That a storm of 429s paused the client: every call after the first 429 came at least `retryAfterMs` after it
+ * (the calls' `at`, on the fake clock when a test fakes it), and some call did come after.
+ */
+export function expectPausedUntilRetryAfter(calls: readonly FakeCall[], retryAfterMs: number): void {
+  const firstThrottled = calls.findIndex((c) => c.status === 429);
+  if (firstThrottled < 0) throw new Error('no call was answered 429');
+  const pauseFrom = calls[firstThrottled]!.at;
+  let lastThrottled = firstThrottled;
+  calls.forEach((c, i) => {
+    if (c.status === 429) lastThrottled = i;
+  });
+  const resumed = calls.slice(lastThrottled + 1);
+  if (resumed.length === 0) throw new Error('no call came after the 429s');
+  const early = resumed.filter((c) => c.at - pauseFrom < retryAfterMs);
+  if (early.length > 0) {
+    throw new Error(`${early.length} call(s) came back within ${retryAfterMs} ms of the first 429: ${early.map((c) => `${c.method} ${c.path} at +${c.at - pauseFrom} ms`).join(', ')}`);
   }
 }
 

@@ -1,3 +1,4 @@
+import { vi } from 'vitest';
 import { twilioSignature } from '../../src/adapters/twilio/emulator/index.ts';
 import { ACCOUNT, CUSTOMER, NUMBER, type Harness } from './harness.ts';
 
@@ -38,11 +39,11 @@ export function postReply(h: Harness, ticketId: number, payload: Record<string, 
 /** Waits until the message with this id passes `done` (status callbacks come in the background). */
 export async function waitForMessage(h: Harness, id: number, done: (m: ApiMessage) => boolean, what: string): Promise<ApiMessage> {
   const message = async () => (await h.api<{ messages: ApiMessage[] }>('/api/v1/messages')).body.messages.find((m) => m.id === id)!;
-  for (let i = 0; i < 200; i++) {
+  // vi.waitFor retries until the callback returns, and on timeout throws its last error (what the message was).
+  return vi.waitFor(async () => {
     await h.idle();
     const m = await message();
-    if (done(m)) return m;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`message ${id} never ${what}: ${JSON.stringify(await message())}`);
+    if (!done(m)) throw new Error(`message ${id} never ${what}: ${JSON.stringify(m)}`);
+    return m;
+  }, { timeout: 10_000, interval: 25 });
 }

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { backends, type TestDatabase } from '../helpers/databases.ts';
 import { notifyRelay } from '../../src/adapters/db/console-relay.ts';
 import { ConsoleEvents, type ConsoleEvent } from '../../src/app/console-events.ts';
@@ -16,9 +16,6 @@ describe.each(backends)('console events on $name', (backend) => {
   afterEach(async () => db?.cleanup());
 
   const collect = (into: ConsoleEvent[]) => (e: ConsoleEvent) => into.push(e);
-  const until = async (check: () => boolean) => {
-    for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setTimeout(r, 20));
-  };
 
   it('delivers what one instance publishes to its own subscribers and, on PostgreSQL, to the other instance', async () => {
     db = await backend.open();
@@ -35,7 +32,11 @@ describe.each(backends)('console events on $name', (backend) => {
     }
     for (const e of burst) a.events.publish(e);
     a.events.publish({ event: 'ticket', data: { id: 7 } });
-    await until(() => seenA.length >= 301 && (seenB === null || seenB.length >= 301));
+    // Retried until it holds; after 10 s the last failed expectation says how many arrived.
+    await vi.waitFor(() => {
+      expect(seenA.length, 'events seen on instance A').toBeGreaterThanOrEqual(301);
+      if (seenB) expect(seenB.length, 'events seen on instance B').toBeGreaterThanOrEqual(301);
+    }, { timeout: 10_000, interval: 20 });
     expect(seenA).toEqual([...burst, { event: 'ticket', data: { id: 7 } }]);
     if (seenB) expect(seenB).toEqual(seenA);
     a.stop();

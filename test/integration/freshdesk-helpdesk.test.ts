@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import { startHookReceiver } from '../helpers/hook-receiver.ts';
 import { afterEach, describe, expect, it } from 'vitest';
+import { useFakeClock } from '../helpers/fake-clock.ts';
+import { expectPausedUntilRetryAfter } from '../fakes/fake-helpdesk-server.ts';
 import { FreshdeskHelpdesk } from '../../src/adapters/helpdesk/freshdesk/freshdesk-helpdesk.ts';
 import { HelpdeskBusy, HelpdeskError, type AttachmentInput } from '../../src/ports/helpdesk.ts';
 import { FakeFreshdesk, FRESHDESK_AGENT_ID } from '../fakes/freshdesk.ts';
@@ -264,16 +266,16 @@ describe('Freshdesk helpdesk against the Freshdesk fake', () => {
     const fd = await start();
     const { contact, ticketId } = await ticketFor(fd);
     const pdf = Buffer.from('%PDF-1.4 not really');
+    const clock = useFakeClock();
     fake.storm(5, 1);
-    const started = Date.now();
-    const [ticket, ...notes] = await Promise.all([
+    const [ticket, ...notes] = await clock.settle(Promise.all([
       fd.createTicket({
         idempotencyKey: 'inbound:9', requesterId: contact.id, requesterPhone: PHONE, subject: 'SMS', descriptionHtml: '<p>storm ticket</p>',
         attachments: [file(9, 'a.pdf', 'application/pdf', pdf)],
       }),
       ...[1, 2, 3, 4].map((i) => fd.addNote(ticketId, { idempotencyKey: `n${i}`, bodyHtml: `<p>note ${i}</p>`, incoming: false, private: true, attachments: [] })),
-    ]);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    ])).finally(clock.restore);
+    expectPausedUntilRetryAfter(fake.calls, 1000);
     expect(fake.throttled).toBe(5);
     expect(new Set(notes.map((n) => n.id)).size).toBe(4);
     expect(fake.conversations.get(ticketId)!.map((c) => c.body).sort()).toEqual([1, 2, 3, 4].map((i) => `<p>note ${i}</p>`));
@@ -289,19 +291,22 @@ describe('Freshdesk helpdesk against the Freshdesk fake', () => {
 
   it('throws HelpdeskBusy when Freshdesk asks for a longer pause than a call may wait', async () => {
     const fd = await start({ maxWaitMs: 1000 });
-    fake.storm(1, 60);
-    const started = Date.now();
-    const err = await fd.findContactByPhone(PHONE).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(HelpdeskBusy);
-    expect(Date.now() - started).toBeLessThan(1000);
-    const until = (err as HelpdeskBusy).until.getTime();
-    expect(until).toBeGreaterThan(Date.now() + 55_000);
-    expect(until).toBeLessThanOrEqual(Date.now() + 60_000);
-    expect((err as HelpdeskBusy).helpdesk).toBe('Freshdesk');
-    expect(fd.calls).toBe(1);
-    // The pause holds for every call to this helpdesk, without another request.
-    await expect(fd.getTicketSummary(1)).rejects.toBeInstanceOf(HelpdeskBusy);
-    expect(fd.calls).toBe(1);
+    const clock = useFakeClock();
+    try {
+      fake.storm(1, 60);
+      const started = Date.now();
+      // Thrown at once: with the clock stopped, a call that waited (its maxWaitMs, say) would never return.
+      const err = await clock.frozen(fd.findContactByPhone(PHONE).catch((e: unknown) => e), 'findContactByPhone');
+      expect(err).toBeInstanceOf(HelpdeskBusy);
+      expect((err as HelpdeskBusy).until.getTime()).toBe(started + 60_000);
+      expect((err as HelpdeskBusy).helpdesk).toBe('Freshdesk');
+      expect(fd.calls).toBe(1);
+      // The pause holds for every call to this helpdesk, without another request.
+      await expect(clock.frozen(fd.getTicketSummary(1), 'getTicketSummary')).rejects.toBeInstanceOf(HelpdeskBusy);
+      expect(fd.calls).toBe(1);
+    } finally {
+      clock.restore();
+    }
   });
 
   it("surfaces a wrong API key as a 401 HelpdeskError in Freshdesk's words", async () => {

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { startHookReceiver } from '../helpers/hook-receiver.ts';
 import { afterEach, describe, expect, it } from 'vitest';
+import { useFakeClock } from '../helpers/fake-clock.ts';
+import { expectPausedUntilRetryAfter } from '../fakes/fake-helpdesk-server.ts';
 import { FreshserviceHelpdesk } from '../../src/adapters/helpdesk/freshservice/freshservice-helpdesk.ts';
 import { HelpdeskBusy, HelpdeskError, type AttachmentInput } from '../../src/ports/helpdesk.ts';
 import { FakeFreshservice, FRESHSERVICE_AGENT_ID } from '../fakes/freshservice.ts';
@@ -154,22 +156,28 @@ describe('Freshservice helpdesk against the Freshservice fake', () => {
   it('waits out a storm of 429s with nothing lost', async () => {
     const fs = await start();
     const { ticketId } = await ticketFor(fs);
+    const clock = useFakeClock();
     fake.storm(5, 1);
-    const started = Date.now();
-    const notes = await Promise.all([1, 2, 3, 4, 5].map((i) =>
-      fs.addNote(ticketId, { idempotencyKey: `n${i}`, bodyHtml: `<p>note ${i}</p>`, incoming: false, private: true, attachments: [] })));
+    const notes = await clock.settle(Promise.all([1, 2, 3, 4, 5].map((i) =>
+      fs.addNote(ticketId, { idempotencyKey: `n${i}`, bodyHtml: `<p>note ${i}</p>`, incoming: false, private: true, attachments: [] })))).finally(clock.restore);
     expect(new Set(notes.map((n) => n.id)).size).toBe(5);
     expect(fake.throttled).toBe(5);
     expect(fake.conversations.get(ticketId)!.map((c) => c.body).sort()).toEqual([1, 2, 3, 4, 5].map((i) => `<p>note ${i}</p>`));
-    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expectPausedUntilRetryAfter(fake.calls, 1000);
   });
 
   it('throws HelpdeskBusy when Freshservice asks for a longer pause than a call may wait', async () => {
     const fs = await start({ maxWaitMs: 1000 });
-    fake.storm(1, 60);
-    const err = await fs.findContactByPhone(PHONE).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(HelpdeskBusy);
-    expect((err as HelpdeskBusy).until.getTime()).toBeGreaterThan(Date.now() + 50_000);
+    const clock = useFakeClock();
+    try {
+      fake.storm(1, 60);
+      const started = Date.now();
+      const err = await clock.frozen(fs.findContactByPhone(PHONE).catch((e: unknown) => e), 'findContactByPhone');
+      expect(err).toBeInstanceOf(HelpdeskBusy);
+      expect((err as HelpdeskBusy).until.getTime()).toBe(started + 60_000);
+    } finally {
+      clock.restore();
+    }
   });
 
   it('follows the conversation pages past 100', async () => {

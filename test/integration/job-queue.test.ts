@@ -60,20 +60,22 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('job queue across connections (P
     const queue = new JobQueue(db.sql);
     let releaseFirst!: () => void;
     const firstHeld = new Promise<void>((r) => (releaseFirst = r));
-    let firstInserted!: () => void;
-    const inserted = new Promise<void>((r) => (firstInserted = r));
+    let firstInserted!: (pid: number) => void;
+    const inserted = new Promise<number>((r) => (firstInserted = r));
     const first = db.sql.transaction(async (tx) => {
       await enqueue(tx, 'k', 1);
-      firstInserted();
+      firstInserted((await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid'))[0]!.pid);
       await firstHeld;
     });
-    await inserted;
+    const firstPid = await inserted;
     let secondDone = false;
     const second = other.transaction((tx) => enqueue(tx, 'k', 2)).then(() => (secondDone = true));
     const unrelated = other.transaction((tx) => enqueue(tx, 'other', 3));
     try {
       await unrelated;
-      await new Promise((r) => setTimeout(r, 300));
+      // The second enqueuer is seen waiting on the first's lock (not merely slow): then it has not inserted.
+      await expect.poll(async () => (await db.sql.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))', [firstPid]))[0]!.n, { timeout: 10_000 }).toBe(1);
       expect(secondDone).toBe(false);
       // Before the first commits, a claim sees no job of key k: only the unrelated key's.
       expect((await queue.claim<{ n: number }>(Q, 10)).map((j) => j.payload.n)).toEqual([3]);

@@ -1,6 +1,8 @@
 import { createHash, createHmac } from 'node:crypto';
 import { startHookReceiver } from '../helpers/hook-receiver.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { useFakeClock } from '../helpers/fake-clock.ts';
+import { expectPausedUntilRetryAfter } from '../fakes/fake-helpdesk-server.ts';
 import { ZendeskHelpdesk } from '../../src/adapters/helpdesk/zendesk/zendesk-helpdesk.ts';
 import { HelpdeskBusy, HelpdeskError, TicketClosed, type AttachmentInput, type CreateTicketInput } from '../../src/ports/helpdesk.ts';
 import { FakeZendesk, ZENDESK_AGENT_ID } from '../fakes/zendesk.ts';
@@ -232,10 +234,12 @@ describe('ZendeskHelpdesk against the Zendesk fake', () => {
   it('waits out a storm of 429s with nothing lost, and reads the rate-limit headers', async () => {
     const { id, requesterId } = await ticketFor();
     fake.rateLimit = { perMinute: 700, timeScale: 1 };
+    const clock = useFakeClock();
     fake.storm(5, 1);
-    const notes = await Promise.all([0, 1, 2, 3, 4].map((i) =>
-      zd.addNote(id, { idempotencyKey: `SM2${i}`, bodyHtml: `<p>text ${i}</p>`, incoming: true, authorId: requesterId, private: false, attachments: [] })));
+    const notes = await clock.settle(Promise.all([0, 1, 2, 3, 4].map((i) =>
+      zd.addNote(id, { idempotencyKey: `SM2${i}`, bodyHtml: `<p>text ${i}</p>`, incoming: true, authorId: requesterId, private: false, attachments: [] })))).finally(clock.restore);
     expect(fake.throttled).toBe(5);
+    expectPausedUntilRetryAfter(fake.calls, 1000);
     const texts = fake.comments.get(id)!.slice(1).map((c) => c.plain_body).sort();
     expect(texts).toEqual(['text 0', 'text 1', 'text 2', 'text 3', 'text 4']);
     expect(new Set(notes.map((n) => n.id)).size).toBe(5);
@@ -245,12 +249,17 @@ describe('ZendeskHelpdesk against the Zendesk fake', () => {
 
   it('gives up on a long pause with HelpdeskBusy (the job goes back to the queue)', async () => {
     const impatient = new ZendeskHelpdesk({ url: fake.url, email: fake.email, apiToken: fake.apiToken, maxWaitMs: 1000 });
-    fake.storm(1, 60);
-    const started = Date.now();
-    const err = await impatient.findContactByPhone(PHONE).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(HelpdeskBusy);
-    expect(Date.now() - started).toBeLessThan(1000);
-    expect((err as HelpdeskBusy).until.getTime()).toBeGreaterThan(Date.now() + 50_000);
+    const clock = useFakeClock();
+    try {
+      fake.storm(1, 60);
+      const started = Date.now();
+      // Thrown at once: with the clock stopped, a call that waited would never return.
+      const err = await clock.frozen(impatient.findContactByPhone(PHONE).catch((e: unknown) => e), 'findContactByPhone');
+      expect(err).toBeInstanceOf(HelpdeskBusy);
+      expect((err as HelpdeskBusy).until.getTime()).toBe(started + 60_000);
+    } finally {
+      clock.restore();
+    }
   });
 
   it('surfaces a wrong token as a HelpdeskError in Zendesk’s words', async () => {

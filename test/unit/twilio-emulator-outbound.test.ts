@@ -47,17 +47,13 @@ async function rawCreate(params: Record<string, string | string[]>, authorizatio
   });
 }
 
-async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 const callbacksFor = (sid: string) => callbacks.filter((c) => c.params.MessageSid === sid);
 const viewOf = (sid: string): EmulatorMessageView | undefined => emulator.messages().find((m) => m.sid === sid);
-const isFinal = (sid: string) => ['delivered', 'undelivered', 'failed', 'canceled'].includes(viewOf(sid)?.status ?? '');
+/** Waits until `n` status callbacks of the message were answered (our receiver has them all by then). */
+const callbacksAnswered = (sid: string, n: number) =>
+  emulator.waitForStatusCallback((c) => c.messageSid === sid && c.responseStatus !== null, { count: n, what: `${n} answered status callbacks of ${sid}` });
+const FINAL = ['delivered', 'undelivered', 'failed', 'canceled'];
+const finalStatus = (sid: string) => emulator.waitForMessage((m) => m.sid === sid && FINAL.includes(m.status), { what: `${sid} in a final status` });
 
 function statusCallbackUrl(name: string): string {
   // A query string with an escape: the signature covers the URL exactly as given.
@@ -128,7 +124,7 @@ describe('create', () => {
     expect(message.dateCreated).toBeInstanceOf(Date);
     expect(Math.abs(message.dateCreated.getTime() - Date.now())).toBeLessThan(5000);
 
-    await waitFor(() => callbacksFor(message.sid).length === 3);
+    await callbacksAnswered(message.sid, 3);
     const received = callbacksFor(message.sid);
     expect(received.map((c) => c.params.MessageStatus)).toEqual(['sending', 'sent', 'delivered']);
     for (const callback of received) {
@@ -221,7 +217,7 @@ describe('create', () => {
     emulator.setMessagingServiceSender(serviceSid, sender);
     const message = await client.messages.create({ to: freshNumber(), messagingServiceSid: serviceSid, body: 'via service', statusCallback: statusCallbackUrl('mg') });
     expect(message).toMatchObject({ status: 'accepted', from: null, messagingServiceSid: serviceSid });
-    await waitFor(() => callbacksFor(message.sid).length === 3);
+    await callbacksAnswered(message.sid, 3);
     expect(callbacksFor(message.sid)[2]?.params).toMatchObject({ MessageStatus: 'delivered', From: sender, MessagingServiceSid: serviceSid });
     expect(viewOf(message.sid)?.statusHistory.map((h) => h.status)).toEqual(['accepted', 'queued', 'sending', 'sent', 'delivered']);
   });
@@ -232,7 +228,7 @@ describe('delivery outcomes and callbacks', () => {
     const to = freshNumber();
     emulator.setDeliveryOutcome(to, { status: 'undelivered', errorCode: 30007 });
     const message = await client.messages.create({ to, from: fastSender(), body: 'spammy', statusCallback: statusCallbackUrl('undelivered') });
-    await waitFor(() => callbacksFor(message.sid).length === 3);
+    await callbacksAnswered(message.sid, 3);
     const received = callbacksFor(message.sid);
     expect(received.map((c) => [c.params.MessageStatus, c.params.ErrorCode])).toEqual([
       ['sending', undefined],
@@ -249,7 +245,7 @@ describe('delivery outcomes and callbacks', () => {
     const to = freshNumber();
     emulator.setDeliveryOutcome(to, { status: 'failed', errorCode: 30003 });
     const message = await client.messages.create({ to, from: fastSender(), body: 'x', statusCallback: statusCallbackUrl('failed') });
-    await waitFor(() => callbacksFor(message.sid).length === 2);
+    await callbacksAnswered(message.sid, 2);
     expect(callbacksFor(message.sid).map((c) => [c.params.MessageStatus, c.params.ErrorCode])).toEqual([
       ['sending', undefined],
       ['failed', '30003'],
@@ -261,7 +257,7 @@ describe('delivery outcomes and callbacks', () => {
     emulator.setOutboundOptions({ duplicateCallbacks: true, shuffleCallbacks: true });
     try {
       const message = await client.messages.create({ to: freshNumber(), from: fastSender(), body: 'x', statusCallback: statusCallbackUrl('dup') });
-      await waitFor(() => callbacksFor(message.sid).length === 6);
+      await callbacksAnswered(message.sid, 6);
       const statuses = callbacksFor(message.sid).map((c) => c.params.MessageStatus);
       expect([...statuses].sort()).toEqual(['delivered', 'delivered', 'sending', 'sending', 'sent', 'sent']);
       callbacksFor(message.sid).forEach(expectSigned);
@@ -276,7 +272,7 @@ describe('sender queues', () => {
     const from = freshNumber();
     emulator.setSender(from, { mps: 50 });
     const sids = (await Promise.all(Array.from({ length: 5 }, (_, i) => client.messages.create({ to: freshNumber(), from, body: `burst ${i}` })))).map((m) => m.sid);
-    await waitFor(() => sids.every(isFinal));
+    await Promise.all(sids.map(finalStatus));
 
     const log = emulator.sentLog.filter((e) => e.from === from);
     expect(log.map((e) => e.sid).sort()).toEqual([...sids].sort());
@@ -295,7 +291,7 @@ describe('sender queues', () => {
     const sids = await Promise.all(
       [tollFree, tollFree, shortCode, shortCode, shortCode].map(async (from) => (await client.messages.create({ to: freshNumber(), from, body: 'x' })).sid),
     );
-    await waitFor(() => sids.every(isFinal));
+    await Promise.all(sids.map(finalStatus));
     /** Each send's distance from the sender's first, against k intervals. */
     const offsets = (from: string) => {
       const times = emulator.sentLog.filter((e) => e.from === from).map((e) => e.sentAt.getTime());
@@ -308,23 +304,29 @@ describe('sender queues', () => {
 
 describe('failures of the create request', () => {
   it('answers 429 / 20429 with Retry-After when too many creates overlap', async () => {
-    emulator.setOutboundOptions({ maxConcurrentRequests: 2, requestLatencyMs: 150 });
+    emulator.setOutboundOptions({ maxConcurrentRequests: 2 });
+    const held = emulator.holdCreates();
     try {
       const from = fastSender();
+      const since = emulator.cursors().apiRequests;
       const sdkAttempts = Promise.allSettled([1, 2, 3].map((i) => client.messages.create({ to: freshNumber(), from, body: `overlap ${i}` })));
-      await new Promise((r) => setTimeout(r, 40));
+      // Two are in flight (held); the third arrived over the limit (answered as it arrives).
+      await held.waitUntilHeld(2);
+      await emulator.waitForApiRequest((r) => r.method === 'POST' && r.path.endsWith('/Messages.json'), { since, count: 3 });
       const raw = await rawCreate({ To: freshNumber(), From: from, Body: 'raw overlap' });
       expect(raw.status).toBe(429);
       expect(raw.headers.get('retry-after')).toBe('1');
       expect(await raw.json()).toEqual({ code: 20429, message: 'Too Many Requests', more_info: 'https://www.twilio.com/docs/errors/20429', status: 429 });
 
+      held.release();
       const outcomes = await sdkAttempts;
       expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(2);
       const rejected = outcomes.filter((o) => o.status === 'rejected');
       expect(rejected).toHaveLength(1);
       expect(rejected[0]?.reason).toMatchObject({ status: 429, code: 20429 });
     } finally {
-      emulator.setOutboundOptions({ maxConcurrentRequests: 100, requestLatencyMs: 0 });
+      held.release();
+      emulator.setOutboundOptions({ maxConcurrentRequests: 100 });
     }
   });
 
@@ -383,7 +385,7 @@ describe('fetch, list and cancel', () => {
     expect(second.previous_page_uri).toMatch(/&Page=0&PageToken=PB/);
 
     // DateSent> (on or after a day): only messages already sent match.
-    await waitFor(() => emulator.messages().filter((m) => m.to === to).every((m) => m.dateSent !== null));
+    await Promise.all(emulator.messages().filter((m) => m.to === to).map(({ sid }) => emulator.waitForMessage((m) => m.sid === sid && m.dateSent !== null)));
     const today = new Date().toISOString().slice(0, 10);
     const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
     const byDay = async (day: string) =>
@@ -401,10 +403,10 @@ describe('fetch, list and cancel', () => {
 
     const canceled = await client.messages(second.sid).update({ status: 'canceled' });
     expect(canceled.status).toBe('canceled');
-    await waitFor(() => callbacksFor(second.sid).length === 1);
+    await callbacksAnswered(second.sid, 1);
     expect(callbacksFor(second.sid)[0]?.params.MessageStatus).toBe('canceled');
 
-    await waitFor(() => isFinal(first.sid));
+    await finalStatus(first.sid);
     await expect(client.messages(first.sid).update({ status: 'canceled' })).rejects.toMatchObject({ status: 400, code: 30409 });
     expect(emulator.sentLog.map((e) => e.sid)).not.toContain(second.sid);
     expect(viewOf(second.sid)?.statusHistory.map((h) => h.status)).toEqual(['queued', 'canceled']);
@@ -416,7 +418,7 @@ describe('sandbox visibility', () => {
     emulator.setWebhookUrl(`${receiverOrigin}/inbound`);
     const inbound = await emulator.sendInbound({ from: freshNumber(), to: freshNumber(), body: 'hi' });
     const outbound = await client.messages.create({ to: freshNumber(), from: fastSender(), body: 'hello back' });
-    await waitFor(() => isFinal(outbound.sid));
+    await finalStatus(outbound.sid);
 
     const response = await fetch(`${emulator.apiBaseUrl}/__emulator/messages`);
     expect(response.status).toBe(200);

@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { once } from 'node:events';
+import { connect, type AddressInfo } from 'node:net';
 import twilio from 'twilio';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTwilioEmulator, twilioSignature, type TwilioEmulator } from '../../src/adapters/twilio/emulator/index.ts';
@@ -297,11 +298,18 @@ describe('control endpoints', () => {
   });
 });
 
-it('close() returns promptly even with a keep-alive client connected', async () => {
+it('close() returns with a keep-alive client connected and a request that never finishes', async () => {
   const standalone = await startTwilioEmulator({ accounts: [ACCOUNT] });
+  // An idle keep-alive connection…
   await (await fetch(`${standalone.apiBaseUrl}/__emulator/health`)).text();
-  const started = Date.now();
+  // …and a request whose body never comes: a close() that waited for its connections would wait for ever
+  // (and this test would time out).
+  const socket = connect(Number(new URL(standalone.apiBaseUrl).port), '127.0.0.1');
+  socket.on('error', () => undefined);
+  socket.write('POST /__emulator/inbound HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"fr');
+  await standalone.waitForApiRequest((r) => r.path === '/__emulator/inbound');
+  const socketClosed = once(socket, 'close');
   await standalone.close();
-  expect(Date.now() - started).toBeLessThan(500);
+  await socketClosed;
   await expect(fetch(`${standalone.apiBaseUrl}/__emulator/health`)).rejects.toThrow();
 });

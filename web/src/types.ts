@@ -1,9 +1,9 @@
 /** The JSON shapes of docs/console.md (and the REST API's Ticket and Message), as the console reads them. */
 
-import type { User } from '../../src/ports/user-store.ts';
+import type { User } from '../../src/domain/users.ts';
 
 // A console user has the server's own shape (type-only: nothing of the server enters the bundle).
-export type { Role, User } from '../../src/ports/user-store.ts';
+export type { Role, User } from '../../src/domain/users.ts';
 
 export interface Session {
   user: User;

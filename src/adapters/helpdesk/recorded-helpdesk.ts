@@ -1,10 +1,11 @@
 import {
   HelpdeskError, TicketClosed,
   type AddNoteInput, type AttachmentInput, type CreateTicketInput, type HelpdeskContact, type HelpdeskTicket,
-  type RemoteHelpdesk, type TicketEventView, type TicketQuery, type TicketStatus, type TicketSummary,
+  type RecordedRemoteHelpdesk, type RemoteHelpdesk, type TicketEventView, type TicketQuery, type TicketStatus, type TicketSummary,
 } from '../../ports/helpdesk.ts';
 import type { HelpdeskRecords } from '../../ports/helpdesk-records.ts';
 import { escapeHtml } from '../../domain/html.ts';
+import { writeMarker } from '../../domain/write-marker.ts';
 import type { StatusHistory } from '../../ports/status-history.ts';
 
 export interface RecordedOptions {
@@ -20,16 +21,6 @@ export interface RecordedOptions {
 
 export const DEFAULT_SUMMARY_TTL_MS = 2 * 60_000;
 
-/** The text smsdesk puts in every body it writes, by which a write that may have happened is found again. */
-export function writeMarker(key: string): string {
-  return `smsdesk ref ${key}`;
-}
-
-/** Whether a body carries smsdesk's marker, i.e. smsdesk wrote it (even if the crash lost the record). */
-export function hasWriteMarker(html: string): boolean {
-  return html.includes(writeMarker(''));
-}
-
 /**
  * A remote helpdesk with what smsdesk keeps locally around it:
  * - every write is idempotent: recorded as started before the call and done (with the remote id) after it;
@@ -40,7 +31,7 @@ export function hasWriteMarker(html: string): boolean {
  * - attachments past the helpdesk's per-ticket cap (Freshdesk: 20 MB) are not uploaded; the body links to
  *   smsdesk's own copy instead and says why.
  */
-export class RecordedHelpdesk implements RemoteHelpdesk {
+export class RecordedHelpdesk implements RecordedRemoteHelpdesk {
   private readonly inProgress = new Map<string, Promise<number>>();
 
   constructor(

@@ -1,5 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { HelpdeskBusy, HelpdeskError } from '../../ports/helpdesk.ts';
+
+/** The global setTimeout (not node:timers/promises), so tests can run a 429 pause on fake timers. */
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface RestClientOptions {
   /** The helpdesk's name, in errors. */

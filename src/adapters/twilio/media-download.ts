@@ -1,4 +1,5 @@
 import type { TwilioAccount } from '../../config.ts';
+import { MediaDownloadError } from '../../ports/media-download.ts';
 
 export interface MediaDownloadOptions {
   /** Origin of Twilio's REST API (https://api.twilio.com, or TWILIO_API_BASE_URL's): the only one given credentials. */
@@ -13,16 +14,8 @@ export interface MediaDownloadOptions {
 
 export const DEFAULT_MEDIA_DOWNLOAD = { maxBytes: 25 * 1024 * 1024, attempts: 3, backoffMs: 500, timeoutMs: 30_000 };
 
-export class MediaDownloadError extends Error {
-  constructor(
-    message: string,
-    /** false: worth another attempt later; true: this file cannot be had. */
-    readonly permanent: boolean,
-  ) {
-    super(message);
-    this.name = 'MediaDownloadError';
-  }
-}
+// Defined in the port (use cases tell it apart); re-exported for the composition root.
+export { MediaDownloadError };
 
 const MAX_REDIRECTS = 5;
 

@@ -1,10 +1,18 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { segmentInfo } from '../../../domain/segments.ts';
+import { EventLog, Hold, type WaitOptions } from '../../event-log.ts';
 import { handleControlRoute } from './control.ts';
 import { closeServer, listen, sendJson, sendTwilioNotFound } from './http-util.ts';
 import { EmulatorUsageError, inboundParams, postWebhook, type InboundInput, type InboundResult } from './inbound.ts';
 import { handleCdnRequest, handleMediaRoute, mediaPath, mediaSidOf, type MediaRouteContext } from './media.ts';
-import { handleMessagesRoute, messageView, messageViews, type EmulatorMessageView, type MessagesRouteContext } from './messages-api.ts';
+import {
+  handleMessagesRoute,
+  messageView,
+  messageViews,
+  type CreateRequestLog,
+  type EmulatorMessageView,
+  type MessagesRouteContext,
+} from './messages-api.ts';
 import {
   DEFAULT_OUTBOUND_SETTINGS,
   OutboundEngine,
@@ -43,6 +51,28 @@ export interface CdnRequestLog {
   authorization: string | undefined;
 }
 
+/** An inbound webhook the emulator POSTed, once it was answered (or failed). */
+export interface InboundWebhookLog {
+  messageSid: string;
+  from: string;
+  to: string;
+  body: string;
+  url: string;
+  /** The webhook's HTTP status, or null when the request failed (`error`). */
+  status: number | null;
+  error: string | null;
+}
+
+/** Create requests held by `holdCreates()` until released. */
+export interface HeldCreates {
+  /** Resolves once `n` create requests are held (rejects loudly after `timeoutMs`). */
+  waitUntilHeld(n: number, opts?: Omit<WaitOptions, 'count'>): Promise<void>;
+  /** Every create request held so far, oldest first. */
+  readonly held: readonly CreateRequestLog[];
+  /** Answers the held requests and stops holding. */
+  release(): void;
+}
+
 export interface TwilioEmulator {
   /** Stands in for https://api.twilio.com, e.g. `http://127.0.0.1:12345` (no trailing slash). */
   readonly apiBaseUrl: string;
@@ -52,6 +82,27 @@ export interface TwilioEmulator {
   readonly apiRequests: readonly ApiRequestLog[];
   /** Every request the CDN origin received, oldest first. */
   readonly cdnRequests: readonly CdnRequestLog[];
+  /** Every inbound webhook answered (or failed), oldest first. */
+  readonly inboundWebhooks: readonly InboundWebhookLog[];
+
+  // Awaitable events. Each resolves with the first matching event, those recorded before the call included
+  // (pass `since` with a cursor to wait for later ones only), and rejects after `timeoutMs` (default 10 s) with
+  // what was awaited and what was seen.
+  /** An outbound message (created through the Messages API) matching, as it was created or at a status change. */
+  waitForMessage(predicate: (message: EmulatorMessageView) => boolean, opts?: WaitOptions): Promise<EmulatorMessageView>;
+  /** A status callback matching, once smsdesk (or whoever) answered it. */
+  waitForStatusCallback(predicate: (callback: StatusCallbackLog) => boolean, opts?: WaitOptions): Promise<StatusCallbackLog>;
+  /** An inbound webhook matching, once it was answered. */
+  waitForInbound(predicate: (webhook: InboundWebhookLog) => boolean, opts?: WaitOptions): Promise<InboundWebhookLog>;
+  /** A request to the API origin matching, as it arrived. */
+  waitForApiRequest(predicate: (request: ApiRequestLog) => boolean, opts?: WaitOptions): Promise<ApiRequestLog>;
+  /** Cursors for `since`: the position of the next event of each kind. */
+  cursors(): { messages: number; statusCallbacks: number; inbound: number; apiRequests: number };
+  /**
+   * Create requests from now on wait (counted against `maxConcurrentRequests`) until `release()`, so a test can
+   * have exactly N in flight. One hold at a time: a new one releases the previous.
+   */
+  holdCreates(): HeldCreates;
   setWebhookUrl(url: string): void;
   sendInbound(input: InboundInput): Promise<InboundResult>;
   /** `mediaSidOrUrl` is an `ME…` SID or a MediaUrl; `{}` clears the media's faults. */
@@ -64,11 +115,6 @@ export interface TwilioEmulator {
   readonly statusCallbacks: readonly StatusCallbackLog[];
   /** Every message, inbound and outbound, oldest first, with its status history (also `GET /__emulator/messages`). */
   messages(): EmulatorMessageView[];
-  /**
-   * The first message, already there or created or changed later, for which `matches` holds (e.g. the next
-   * outbound one with a given body, or one reaching `delivered`); rejects loudly after `timeoutMs` (5 s).
-   */
-  waitForMessage(matches: (message: EmulatorMessageView) => boolean, opts?: { timeoutMs?: number; what?: string }): Promise<EmulatorMessageView>;
   /**
    * A sender's MPS and MMS capability; fields left out keep their value, `null` restores the
    * defaults: 5–6 digit short codes 100 MPS, +1 toll-free (800/833/844/855/866/877/888) 3 MPS, other
@@ -97,8 +143,17 @@ export async function startTwilioEmulator(opts: EmulatorOptions): Promise<Twilio
   const settings: OutboundSettings = { ...DEFAULT_OUTBOUND_SETTINGS };
   applySettings(settings, opts);
   const engine = new OutboundEngine(store, scheduler, senders, authTokens, settings);
-  const apiRequests: ApiRequestLog[] = [];
-  const cdnRequests: CdnRequestLog[] = [];
+  const apiRequests = new EventLog<ApiRequestLog>('API requests', (r) => `${r.method} ${r.path}`);
+  const cdnRequests = new EventLog<CdnRequestLog>('CDN requests', (r) => r.path);
+  const inboundWebhooks = new EventLog<InboundWebhookLog>(
+    'inbound webhooks',
+    (w) => `${w.messageSid} ${w.from} → ${w.to} ${JSON.stringify(w.body)}: ${w.status ?? w.error}`,
+  );
+  const messageChanges = new EventLog<EmulatorMessageView>(
+    'outbound messages',
+    (m) => `${m.sid} ${m.from} → ${m.to} ${JSON.stringify(m.body)} ${m.status}`,
+  );
+  let createHold: Hold<CreateRequestLog> | null = null;
   let webhookUrl = opts.webhookUrl;
 
   const cdnServer = createServer((req, res) => {
@@ -141,7 +196,15 @@ export async function startTwilioEmulator(opts: EmulatorOptions): Promise<Twilio
       extraParams: input.extraParams ?? {},
     });
     const signingToken = input.omitSignature ? undefined : (input.signWith ?? accountToken);
-    const response = await postWebhook(targetUrl, params, signingToken);
+    const logged = { messageSid: message.sid, from: input.from, to: input.to, body: input.body ?? '', url: targetUrl };
+    let response: Awaited<ReturnType<typeof postWebhook>>;
+    try {
+      response = await postWebhook(targetUrl, params, signingToken);
+    } catch (err) {
+      inboundWebhooks.push({ ...logged, status: null, error: err instanceof Error ? err.message : String(err) });
+      throw err;
+    }
+    inboundWebhooks.push({ ...logged, status: response.status, error: null });
     return { messageSid: message.sid, ...response, params, mediaUrls: media.map((m) => m.url) };
   }
 
@@ -175,12 +238,12 @@ export async function startTwilioEmulator(opts: EmulatorOptions): Promise<Twilio
       statusCallback: null,
     };
     store.messages.set(message.sid, message);
-    engine.notify(message);
     return message;
   }
 
-  const messagesContext: MessagesRouteContext = { store, authTokens, engine, scheduler, concurrency: { active: 0 } };
+  const messagesContext: MessagesRouteContext = { store, authTokens, engine, scheduler, concurrency: { active: 0 }, hold: () => createHold };
   const messages = (): EmulatorMessageView[] => messageViews(store, apiBaseUrl);
+  engine.onChange = (message) => messageChanges.push(messageView(store, apiBaseUrl, message));
 
   const apiServer = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://emulator.invalid');
@@ -203,8 +266,32 @@ export async function startTwilioEmulator(opts: EmulatorOptions): Promise<Twilio
   return {
     apiBaseUrl,
     cdnBaseUrl,
-    apiRequests,
-    cdnRequests,
+    apiRequests: apiRequests.entries,
+    cdnRequests: cdnRequests.entries,
+    inboundWebhooks: inboundWebhooks.entries,
+    waitForMessage: (predicate, waitOpts) => messageChanges.waitFor(predicate, waitOpts),
+    waitForStatusCallback: (predicate, waitOpts) => engine.callbackLog.waitFor(predicate, waitOpts),
+    waitForInbound: (predicate, waitOpts) => inboundWebhooks.waitFor(predicate, waitOpts),
+    waitForApiRequest: (predicate, waitOpts) => apiRequests.waitFor(predicate, waitOpts),
+    cursors: () => ({
+      messages: messageChanges.cursor(),
+      statusCallbacks: engine.callbackLog.cursor(),
+      inbound: inboundWebhooks.cursor(),
+      apiRequests: apiRequests.cursor(),
+    }),
+    holdCreates() {
+      createHold?.release();
+      const hold = new Hold<CreateRequestLog>('held create requests', (r) => `${r.from} → ${r.to} ${JSON.stringify(r.body)}`);
+      createHold = hold;
+      return {
+        waitUntilHeld: (n, waitOpts) => hold.waitUntilHeld(n, waitOpts),
+        held: hold.held.entries,
+        release() {
+          hold.release();
+          if (createHold === hold) createHold = null;
+        },
+      };
+    },
     setWebhookUrl(url) {
       webhookUrl = url;
     },
@@ -212,14 +299,9 @@ export async function startTwilioEmulator(opts: EmulatorOptions): Promise<Twilio
     setMediaFaults(mediaSidOrUrl, faults) {
       store.setFaults(mediaSidOf(mediaSidOrUrl), faults);
     },
-    sentLog: engine.sentLog,
-    statusCallbacks: engine.callbackLog,
+    sentLog: engine.sentLog.entries,
+    statusCallbacks: engine.callbackLog.entries,
     messages,
-    async waitForMessage(matches, opts = {}) {
-      const view = (m: StoredMessage) => messageView(store, apiBaseUrl, m);
-      const found = await engine.waitForMessage((m) => matches(view(m)), opts.timeoutMs ?? 5_000, opts.what ?? 'matching the predicate');
-      return view(found);
-    },
     setSender(sender, config) {
       senders.set(sender, config);
     },
@@ -238,6 +320,8 @@ export async function startTwilioEmulator(opts: EmulatorOptions): Promise<Twilio
     async close() {
       // First, so no timer fires and no status callback starts once closing has begun.
       scheduler.close();
+      createHold?.release();
+      for (const log of [apiRequests, cdnRequests, inboundWebhooks, messageChanges, engine.sentLog, engine.callbackLog]) log.close('the emulator closed');
       await Promise.all([closeServer(apiServer), closeServer(cdnServer)]);
     },
   };

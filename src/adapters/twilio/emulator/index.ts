@@ -5,10 +5,11 @@
  * Used by the tests and by sandbox mode.
  */
 export { startTwilioEmulator } from './emulator.ts';
-export type { ApiRequestLog, CdnRequestLog, EmulatorOptions, TwilioEmulator } from './emulator.ts';
+export type { ApiRequestLog, CdnRequestLog, EmulatorOptions, HeldCreates, InboundWebhookLog, TwilioEmulator } from './emulator.ts';
+export type { WaitOptions } from '../../event-log.ts';
 export { EmulatorUsageError } from './inbound.ts';
 export type { InboundInput, InboundMediaInput, InboundResult } from './inbound.ts';
-export type { EmulatorMessageView } from './messages-api.ts';
+export type { CreateRequestLog, EmulatorMessageView } from './messages-api.ts';
 export type { CreateFault, DeliveryOutcome, OutboundSettings, SentLogEntry, StatusCallbackLog } from './outbound.ts';
 export type { SenderConfig } from './senders.ts';
 export { twilioSignature } from './signature.ts';

@@ -1,4 +1,5 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Hold } from '../../event-log.ts';
 import { isAuthorized, readForm, sendJson, sendTwilioError, sendTwilioNotFound, sendUnauthorized } from './http-util.ts';
 import { mediaPath } from './media.ts';
 import type { OutboundEngine, TwilioApiError } from './outbound.ts';
@@ -13,6 +14,16 @@ export interface MessagesRouteContext {
   scheduler: Scheduler;
   /** Create requests being handled right now, for `maxConcurrentRequests`. */
   concurrency: { active: number };
+  /** While set, create requests wait here (counted as handled) until it is released. */
+  hold: () => Hold<CreateRequestLog> | null;
+}
+
+/** A create request as a hold sees it. */
+export interface CreateRequestLog {
+  accountSid: string;
+  to: string | null;
+  from: string | null;
+  body: string | null;
 }
 
 const MESSAGES_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/;
@@ -85,6 +96,7 @@ export function messageViews(store: EmulatorStore, apiBaseUrl: string): Emulator
   return [...store.messages.values()].map((message) => messageView(store, apiBaseUrl, message));
 }
 
+/** One message as it is now (a copy: later changes do not show in it). */
 export function messageView(store: EmulatorStore, apiBaseUrl: string, message: StoredMessage): EmulatorMessageView {
   return {
     sid: message.sid,
@@ -158,6 +170,7 @@ async function createMessage(ctx: MessagesRouteContext, req: IncomingMessage, re
   concurrency.active += 1;
   try {
     const form = await readForm(req, FORM_LIMIT_BYTES);
+    await ctx.hold()?.enter({ accountSid, to: form.get('To'), from: form.get('From'), body: form.get('Body') });
     await scheduler.sleep(engine.settings.requestLatencyMs);
     if (scheduler.closed) return;
     const fault = engine.takeCreateFault();

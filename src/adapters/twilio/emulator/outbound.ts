@@ -1,4 +1,5 @@
 import { segmentInfo } from '../../../domain/segments.ts';
+import { EventLog } from '../../event-log.ts';
 import { postWebhook } from './inbound.ts';
 import type { Scheduler } from './scheduler.ts';
 import type { SenderRegistry } from './senders.ts';
@@ -140,15 +141,18 @@ interface SenderQueue {
  * final status; an app must handle any subset in any order.
  */
 export class OutboundEngine {
-  readonly sentLog: SentLogEntry[] = [];
-  readonly callbackLog: StatusCallbackLog[] = [];
+  readonly sentLog = new EventLog<SentLogEntry>('sent messages', (e) => `${e.sid} ${e.from} → ${e.to} at ${e.sentAt.toISOString()}`);
+  readonly callbackLog = new EventLog<StatusCallbackLog>(
+    'status callbacks',
+    (e) => `${e.messageSid} ${e.status} → ${e.url}: ${e.responseStatus ?? e.error}`,
+  );
+  /** Called when an outbound message is created and at each of its status changes. */
+  onChange: (message: StoredMessage) => void = () => undefined;
   private readonly flights = new Map<string, Flight>();
   private readonly queues = new Map<string, SenderQueue>();
   private readonly outcomes = new Map<string, DeliveryOutcome>();
   private readonly serviceSenders = new Map<string, string>();
   private readonly faults: CreateFault[] = [];
-  /** Callers of waitForMessage, told of every message created or changed. */
-  private readonly watchers = new Set<(message: StoredMessage) => void>();
 
   constructor(
     private readonly store: EmulatorStore,
@@ -179,36 +183,6 @@ export class OutboundEngine {
 
   takeCreateFault(): CreateFault | undefined {
     return this.faults.shift();
-  }
-
-  /**
-   * The first message, already stored or created or changed later, that `matches`; rejects after
-   * `timeoutMs` saying what it waited for (tests wait on this instead of polling or sleeping).
-   */
-  waitForMessage(matches: (message: StoredMessage) => boolean, timeoutMs: number, what: string): Promise<StoredMessage> {
-    const found = [...this.store.messages.values()].find(matches);
-    if (found) return Promise.resolve(found);
-    return new Promise((resolve, reject) => {
-      const watcher = (message: StoredMessage): void => {
-        if (!matches(message)) return;
-        done();
-        resolve(message);
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`the emulator saw no message ${what} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const done = (): void => {
-        clearTimeout(timer);
-        this.watchers.delete(watcher);
-      };
-      this.watchers.add(watcher);
-    });
-  }
-
-  /** Tells waitForMessage callers about a message created or changed. */
-  notify(message: StoredMessage): void {
-    for (const watcher of [...this.watchers]) watcher(message);
   }
 
   create(input: CreateInput): CreateResult {
@@ -256,7 +230,7 @@ export class OutboundEngine {
       timer: undefined,
     };
     this.flights.set(message.sid, flight);
-    this.notify(message);
+    this.onChange(message);
     if (status === 'accepted') {
       flight.timer = this.scheduler.after(this.settings.statusDelayMs, () => {
         flight.timer = undefined;
@@ -264,7 +238,9 @@ export class OutboundEngine {
         this.enqueue(flight, Date.now());
       });
     } else {
-      this.enqueue(flight, now.getTime() + this.settings.statusDelayMs);
+      // Paced from the creation instant: a process descheduled for a few ms must not dispatch it before the
+      // create answer (which reports `queued`) is rendered.
+      this.enqueue(flight, now.getTime() + this.settings.statusDelayMs, now.getTime());
     }
     return { ok: true, message };
   }
@@ -319,18 +295,18 @@ export class OutboundEngine {
     return undefined;
   }
 
-  private enqueue(flight: Flight, eligibleAt: number): void {
+  private enqueue(flight: Flight, eligibleAt: number, now = Date.now()): void {
     let queue = this.queues.get(flight.senderKey);
     if (!queue) {
       queue = { pending: [], lastDue: undefined, timer: undefined };
       this.queues.set(flight.senderKey, queue);
     }
     queue.pending.push({ flight, eligibleAt });
-    this.pump(flight.senderKey);
+    this.pump(flight.senderKey, now);
   }
 
   /** Dispatches what is due from one sender's queue, FIFO, no faster than its MPS. */
-  private pump(senderKey: string): void {
+  private pump(senderKey: string, at?: number): void {
     const queue = this.queues.get(senderKey);
     if (!queue) return;
     this.scheduler.cancel(queue.timer);
@@ -339,7 +315,7 @@ export class OutboundEngine {
       const head = queue.pending[0];
       if (!head) return;
       const intervalMs = 1000 / this.senders.get(senderKey).mps;
-      const now = Date.now();
+      const now = at ?? Date.now();
       const paced = queue.lastDue === undefined ? -Infinity : queue.lastDue + intervalMs;
       const due = Math.max(head.eligibleAt, paced);
       if (now < due) {
@@ -382,7 +358,7 @@ export class OutboundEngine {
       message.errorCode = errorCode;
       message.errorMessage = ERROR_MESSAGES[errorCode] ?? null;
     }
-    this.notify(message);
+    this.onChange(message);
     if (message.statusCallback !== null && status !== 'queued') this.queueCallback(flight, this.callbackParams(message, errorCode));
     if (FINAL.has(status) && flight.held.length > 0) {
       const held = shuffled(flight.held);
