@@ -24,12 +24,12 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { startTwilioEmulator, type TwilioEmulator } from '../src/adapters/twilio/emulator/index.ts';
 import {
   alive, childEnv, deathNotice, freePort, installCleanup, numberFlag, runMain, type ServerChild, sleep, startChild, stopAll, tempDirs, waitFor,
 } from './lib/children.ts';
 import { int, mark, round } from './lib/format.ts';
+import { createDatabase, percentile, pool } from './lib/run.ts';
 
 const SCRIPT = 'bench:outbound';
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
@@ -108,31 +108,6 @@ installCleanup(SCRIPT);
 
 // ------------------------------------------------------------------------------------------- PostgreSQL
 
-/** A fresh database on the server of `url`, for this run only. */
-async function createDatabase(url: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `smsdesk_bench_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const child = new URL(url);
-  child.pathname = `/${name}`;
-  return {
-    url: child.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      try {
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await c.end();
-      }
-    },
-  };
-}
 
 // ------------------------------------------------------------------------------------------- smsdesk API
 
@@ -222,25 +197,7 @@ function perSecond(timesMs: number[]): { rate: number; spanMs: number } {
   return { rate: spanMs > 0 ? (sorted.length - 1) / (spanMs / 1000) : Infinity, spanMs };
 }
 
-function percentile(values: number[], p: number): number {
-  if (!values.length) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
-}
 
-/** Runs `work` over `items` with at most `concurrency` at once. */
-async function pool<T, R>(items: T[], concurrency: number, work: (item: T, i: number) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const loop = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await work(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, loop));
-  return out;
-}
 
 // ------------------------------------------------------------------------------------------- the run
 

@@ -18,10 +18,10 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { startTwilioEmulator } from '../src/adapters/twilio/emulator/index.ts';
 import { childEnv, freePort, installCleanup, numberFlag, runMain, sleep, startChild, stopAll, tempDirs, waitFor } from './lib/children.ts';
 import { int, mark, round } from './lib/format.ts';
+import { createDatabase, percentile, pool } from './lib/run.ts';
 
 const SCRIPT = 'bench:scheduled';
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
@@ -67,39 +67,8 @@ const DATABASE_URL = flags['database-url'] ?? null;
 
 installCleanup(SCRIPT);
 
-function percentile(values: number[], p: number): number {
-  if (!values.length) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
-}
 
-async function pool<T>(items: T[], concurrency: number, work: (item: T, i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const loop = async () => {
-    while (next < items.length) {
-      const i = next++;
-      await work(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, loop));
-}
 
-async function createDatabase(url: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `smsdesk_bench_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`).finally(() => admin.end());
-  const child = new URL(url);
-  child.pathname = `/${name}`;
-  return {
-    url: child.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).finally(() => c.end());
-    },
-  };
-}
 
 /** The same machine's floor: how late a bare setTimeout fires for the same sendAt times, in this process. */
 async function bareTimerLateness(sendAts: number[]): Promise<number[]> {

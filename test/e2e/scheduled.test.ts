@@ -9,18 +9,20 @@ const inMs = (ms: number) => new Date(Date.now() + ms).toISOString();
 /** Texts at Twilio (the emulator) with this body. */
 const atTwilio = (h: Harness, body: string) => h.emulator.messages().filter((m) => m.direction !== 'inbound' && m.body === body);
 const WAIT = { timeout: 20_000, interval: 50 };
+const message = async (h: Harness, id: number) => (await h.api<Scheduled>(`/api/v1/messages/${id}`)).body;
+
+/** Harnesses started by a test, closed after it (a restart's second one first). */
+const open: Harness[] = [];
+afterEach(async () => {
+  for (const h of open.splice(0).reverse()) await h.close();
+});
+const start = async (...args: Parameters<typeof startHarness>) => {
+  const h = await startHarness(...args);
+  open.push(h);
+  return h;
+};
 
 describe.each(backends)('scheduled messages on $name', (backend) => {
-  const open: Harness[] = [];
-  afterEach(async () => {
-    for (const h of open.splice(0).reverse()) await h.close();
-  });
-  const start = async (...args: Parameters<typeof startHarness>) => {
-    const h = await startHarness(...args);
-    open.push(h);
-    return h;
-  };
-  const message = async (h: Harness, id: number) => (await h.api<Scheduled>(`/api/v1/messages/${id}`)).body;
 
   it('sends a scheduled reply once at its time, not before, and lists it while it waits', async () => {
     const h = await start(backend);
@@ -135,16 +137,6 @@ describe.each(backends)('scheduled messages on $name', (backend) => {
 });
 
 describe.each(backends)('quiet hours, business hours and the monthly limit on $name', (backend) => {
-  const open: Harness[] = [];
-  afterEach(async () => {
-    for (const h of open.splice(0).reverse()) await h.close();
-  });
-  const start = async (...args: Parameters<typeof startHarness>) => {
-    const h = await startHarness(...args);
-    open.push(h);
-    return h;
-  };
-  const message = async (h: Harness, id: number) => (await h.api<Scheduled>(`/api/v1/messages/${id}`)).body;
   const LONDON = '+447700900123';
   const SAN_FRANCISCO = '+14155550123';
 
