@@ -95,12 +95,12 @@ describe.each(backends)('sign-in throttle on $name', (backend: Backend) => {
   it('a user stored before email keys existed still signs in (the migration keys existing users)', async () => {
     const db = await backend.open();
     try {
-      // The schema as it was before migration 11 (sign-in throttle, email keys), with a user in it.
+      // The schema as it was before migration 12 (sign-in throttle, email keys), with a user in it.
       await db.sql.exec(`
         DROP TABLE sign_in_attempts;
         DROP INDEX users_by_email_key;
         ALTER TABLE users DROP COLUMN email_key;
-        DELETE FROM schema_migrations WHERE version = 11;
+        DELETE FROM schema_migrations WHERE version = 12;
       `);
       await db.sql.query("INSERT INTO users (email, name, role, password_hash) VALUES ('bo@example.com', 'Bo', 'agent', $1)", [await hashPassword(PASSWORD)]);
       const h = await startHarness(backend, { db });
