@@ -72,7 +72,7 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
   if (opts.sandbox) await app.register(sandbox, { ...opts.sandbox, auth: opts.auth, logLevel });
   await app.register(helpdeskWebhooks, opts.helpdeskWebhooks);
   await app.register(sessions, { ...opts.sessions, auth: opts.auth });
-  await app.register(setup, { setup: opts.setup, users: opts.sessions.users, secureCookies: opts.sessions.secureCookies });
+  await app.register(setup, { setup: opts.setup, users: opts.sessions.users, secureCookies: opts.sessions.secureCookies, throttle: opts.sessions.throttle });
   await app.register(consoleApi, { ...opts.console, auth: opts.auth });
   await app.register(admin, { ...opts.admin, auth: opts.auth });
   await app.register(web, opts.web);
