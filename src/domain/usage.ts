@@ -32,3 +32,17 @@ export function estimateCost(byCountry: { country: string | null; segments: numb
 
 /** Thresholds admins are warned at, as a share of the limit. */
 export const USAGE_WARNINGS = [0.8, 1] as const;
+
+/** What was sent in a month (GET /api/v1/usage). */
+export interface UsageReport {
+  month: string;
+  segments: number;
+  messages: number;
+  /** Segments a month per Twilio account; null: no limit. */
+  limit: number | null;
+  byNumber: { number: string; segments: number; messages: number }[];
+  byAccount: { accountSid: string; segments: number; messages: number }[];
+  byCountry: { country: string | null; segments: number; messages: number }[];
+  /** From the admins' price table; null when it has no prices. */
+  estimatedCost: number | null;
+}

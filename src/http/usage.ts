@@ -6,11 +6,10 @@ import type { ScheduleSettingsStore } from '../adapters/db/schedule-settings-sto
 import type { SqlUsageStore } from '../adapters/db/usage-store.ts';
 import type { RecipientZones } from '../adapters/phone/time-zones.ts';
 import type { Clock } from '../ports/clock.ts';
-import type { UsageReport } from '../ports/usage.ts';
 import { invalid } from '../domain/errors.ts';
-import { estimateCost, usageMonth, USAGE_WARNINGS, type PriceTable } from '../domain/usage.ts';
+import { estimateCost, usageMonth, USAGE_WARNINGS, type PriceTable, type UsageReport } from '../domain/usage.ts';
 import { isOpen, isTimeZone, nextOpening, type CompiledSchedule } from '../domain/hours.ts';
-import { toE164 } from '../domain/phone.ts';
+import { phoneInput } from '../domain/phone.ts';
 
 export interface UsageOptions {
   auth: AuthOptions;
@@ -32,7 +31,7 @@ export async function usageApi(app: FastifyInstance, opts: UsageOptions): Promis
 
   const prices = async (): Promise<PriceTable> => (await opts.schedule.prices()) ?? DEFAULT_PRICES;
 
-  app.get('/api/v1/usage', async (request): Promise<UsageReport & { prices: PriceTable; warning: number | null; byAccountLimit: unknown }> => {
+  app.get('/api/v1/usage', async (request): Promise<UsageReport & { prices: PriceTable; warning: number | null }> => {
     const q = parse(z.object({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month such as 2026-12').optional() }), request.query, 'query');
     const month = q.month ?? usageMonth(opts.clock.now());
     const settings = await opts.schedule.current();
@@ -42,10 +41,7 @@ export async function usageApi(app: FastifyInstance, opts: UsageOptions): Promis
     // The share of the limit the busiest account has used: admins are warned at 80% and 100%.
     const worst = limit ? Math.max(0, ...report.byAccount.map((a) => a.segments / limit)) : 0;
     const warning = limit ? ([...USAGE_WARNINGS].reverse().find((t) => worst >= t) ?? null) : null;
-    return {
-      ...report, limit, estimatedCost: estimateCost(report.byCountry, table), prices: table, warning,
-      byAccountLimit: report.byAccount.map((a) => ({ ...a, limit, share: limit ? a.segments / limit : null })),
-    };
+    return { ...report, limit, estimatedCost: estimateCost(report.byCountry, table), prices: table, warning };
   });
 
   const scheduleJson = (s: CompiledSchedule) => ({
@@ -92,8 +88,7 @@ export async function usageApi(app: FastifyInstance, opts: UsageOptions): Promis
   // A contact's own time zone (quiet hours use it before the number's); null clears it.
   app.put('/api/v1/contacts/time-zone', async (request) => {
     const body = parse(z.object({ phone: z.string(), timeZone: z.string().max(64).nullable() }).strict(), request.body, 'body');
-    const phone = toE164(body.phone);
-    if (!phone) throw invalid('invalid_phone', `phone "${body.phone}" is not a phone number; use E.164, e.g. +14155550100.`);
+    const phone = phoneInput(body.phone, 'phone');
     if (body.timeZone !== null && !isTimeZone(body.timeZone)) {
       throw invalid('invalid_time_zone', `"${body.timeZone}" is not an IANA time zone such as America/New_York.`);
     }
@@ -104,8 +99,7 @@ export async function usageApi(app: FastifyInstance, opts: UsageOptions): Promis
 
   app.get('/api/v1/contacts/time-zone', async (request) => {
     const q = parse(z.object({ phone: z.string() }), request.query, 'query');
-    const phone = toE164(q.phone.replace(/^ (?=\d)/, '+'));
-    if (!phone) throw invalid('invalid_phone', `phone "${q.phone}" is not a phone number; use E.164, e.g. +14155550100.`);
+    const phone = phoneInput(q.phone, 'phone');
     const settings = await opts.schedule.current();
     return { phone, ...(await opts.zones.zoneOf(phone, settings.defaultTimezone)) };
   });

@@ -12,6 +12,8 @@ export interface Session {
 
 // Ticket statuses, as the server's domain has them (one source).
 import type { TicketStatus } from '../../src/domain/ticket-status.ts';
+import type { ScheduleSettings as DomainScheduleSettings } from '../../src/domain/hours.ts';
+import type { PriceTable, UsageReport } from '../../src/domain/usage.ts';
 export { TICKET_STATUSES, type TicketStatus } from '../../src/domain/ticket-status.ts';
 
 export type Direction = 'inbound' | 'outbound';
@@ -202,19 +204,10 @@ export interface TicketStatusChange {
   at: string;
 }
 
-/** GET /api/v1/settings/schedule: quiet hours, business hours, the monthly limit and the price table. */
-export interface ScheduleSettings {
-  /** QUIET_HOURS, e.g. "21:00-08:00", or null. */
-  quietHours: string | null;
-  /** BUSINESS_HOURS, e.g. "Mon-Fri 09:00-17:00; Sat 10:00-14:00", or null. */
-  businessHours: string | null;
-  /** Dated closures, YYYY-MM-DD in the team's time zone. */
-  holidays: string[];
-  defaultTimezone: string;
-  /** Segments a month per Twilio account, or null for no limit. */
-  monthlyLimit: number | null;
+/** GET /api/v1/settings/schedule: the settings (src/domain/hours.ts) with the price table and whether the team is open. */
+export interface ScheduleSettings extends DomainScheduleSettings {
   /** Price per segment by country code ("*" for any other). */
-  prices: Record<string, number>;
+  prices: PriceTable;
   /** Whether the business is open now (null without business hours); only in the GET answer. */
   businessOpen?: boolean | null;
   /** The next opening (ISO time) after now ("next business morning"), or null. */
@@ -224,17 +217,9 @@ export interface ScheduleSettings {
 /** PATCH /api/v1/settings/schedule: any of these. */
 export type ScheduleSettingsChange = Partial<Omit<ScheduleSettings, 'businessOpen' | 'nextOpening'>>;
 
-/** GET /api/v1/usage: what this calendar month (UTC) has sent. */
-export interface Usage {
-  month: string;
-  segments: number;
-  messages: number;
-  limit: number | null;
-  byNumber: { number: string; segments: number; messages: number }[];
-  byAccount: { accountSid: string; segments: number; messages: number }[];
-  byCountry: { country: string | null; segments: number; messages: number }[];
-  estimatedCost: number | null;
-  prices: Record<string, number>;
+/** GET /api/v1/usage: what this calendar month (UTC) has sent (src/domain/usage.ts), with the prices used. */
+export interface Usage extends UsageReport {
+  prices: PriceTable;
   /** 0.8 or 1 once the busiest account has used that share of the limit, else null. */
   warning: number | null;
 }

@@ -1,6 +1,6 @@
 import type { Sql } from './sql.ts';
 import { monthlyLimitReached } from '../../domain/usage.ts';
-import type { UsageReport } from '../../ports/usage.ts';
+import type { UsageReport } from '../../domain/usage.ts';
 
 export interface UsageCharge {
   accountSid: string;

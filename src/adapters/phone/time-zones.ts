@@ -41,7 +41,11 @@ export class RecipientZones {
   async zoneOf(phone: string, fallback: string): Promise<RecipientZone> {
     const [pref] = await this.sql.query<{ time_zone: string }>('SELECT time_zone FROM contact_prefs WHERE contact_key = $1 AND time_zone IS NOT NULL', [phone]);
     if (pref) return { zone: pref.time_zone, source: "the contact's time zone" };
-    if (!this.byNumber.has(phone)) this.byNumber.set(phone, await zoneOfNumber(phone));
+    if (!this.byNumber.has(phone)) {
+      // A bounded memo: a number's zone is cheap to look up again, memory for every customer ever is not.
+      if (this.byNumber.size >= 10_000) this.byNumber.clear();
+      this.byNumber.set(phone, await zoneOfNumber(phone));
+    }
     const zone = this.byNumber.get(phone);
     return zone ? { zone, source: `from the number ${phone}` } : { zone: fallback, source: 'DEFAULT_TIMEZONE: the number does not tell' };
   }
