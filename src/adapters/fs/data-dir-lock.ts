@@ -26,6 +26,7 @@ export interface LockHolder {
 }
 
 export const LOCK_FILE = 'smsdesk.lock';
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 /** Another live process holds DATA_DIR. The message is one line; callers add what to do. */
 export class DataDirInUse extends Error {
@@ -82,7 +83,7 @@ export function lockDataDir(dataDir: string, command: string): DataDirLock {
   };
   const ours = held.get(path);
   if (ours) throw new DataDirInUse(dataDir, { ...holder, nonce: ours }, 'this process opened it already');
-  for (let attempt = 0; attempt < 20; attempt++) {
+  for (let attempt = 0; attempt < 200; attempt++) {
     if (create(path, holder)) {
       held.set(path, holder.nonce);
       installExitHook();
@@ -92,7 +93,8 @@ export function lockDataDir(dataDir: string, command: string): DataDirLock {
     if (raw === null) continue; // released meanwhile
     const current = parse(raw);
     if (current && isLive(current)) throw new DataDirInUse(dataDir, current);
-    takeOver(path, raw);
+    // Another starter is taking over: give it a moment (start-up is synchronous here), then look again.
+    if (!takeOver(path, raw, holder)) Atomics.wait(PAUSE, 0, 0, 5);
   }
   throw new Error(`could not take ${path}: it keeps changing hands; is another smsdesk starting on this DATA_DIR?`);
 }
@@ -113,40 +115,40 @@ function create(path: string, holder: LockHolder): boolean {
 }
 
 /**
- * Moves a stale lock (whose content was `stale`) out of the way. If another starter replaced it with its own
- * live lock between our read and our move, the content differs: that lock is put back and we try again (and
- * find it live). The rename is atomic, so of two starters moving the same stale file only one does.
+ * Removes a stale lock (whose content was `stale`) so the caller can create its own. Only the holder of a
+ * takeover guard (`smsdesk.lock.takeover`, created exclusively like the lock) may remove one, and only if the
+ * lock still holds that stale content: a live lock is never removed, so of several starters on one stale lock
+ * exactly one then creates the lock and the others find it live. A guard left by a process that died while
+ * taking over is itself stale and removed the same way (compare, then unlink: a crash inside a takeover,
+ * with other starters racing on it, is the only case this leaves to chance).
  */
-function takeOver(path: string, stale: string): void {
-  const aside = `${path}.stale-${randomBytes(6).toString('hex')}`;
-  try {
-    renameSync(path, aside);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw err;
+function takeOver(path: string, stale: string, holder: LockHolder): boolean {
+  const guard = `${path}.takeover`;
+  if (!create(guard, holder)) {
+    const raw = readOrNull(guard);
+    const other = raw === null ? null : parse(raw);
+    if (raw !== null && (!other || !isLive(other)) && readOrNull(guard) === raw) unlinkQuietly(guard);
+    return false; // someone else is taking over, or was: look again
   }
   try {
-    if (readOrNull(aside) !== stale) {
-      try {
-        linkSync(aside, path);
-      } catch (err) {
-        // Its owner rewrote it (recordUrl) meanwhile: the one in place is current.
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      }
-    }
+    if (readOrNull(path) === stale) unlinkQuietly(path);
+    return true;
   } finally {
-    unlinkSync(aside);
+    removeIfOurs(guard, holder.nonce);
+  }
+}
+
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
 }
 
 function removeIfOurs(path: string, nonce: string): void {
   const current = parse(readOrNull(path) ?? '');
-  if (current?.nonce !== nonce) return;
-  try {
-    unlinkSync(path);
-  } catch {
-    // gone already
-  }
+  if (current?.nonce === nonce) unlinkQuietly(path);
 }
 
 function installExitHook(): void {
