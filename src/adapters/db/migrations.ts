@@ -409,6 +409,54 @@ const MIGRATIONS: Migration[] = [
       await tx.exec('ALTER TABLE users ALTER COLUMN email_key SET NOT NULL; CREATE UNIQUE INDEX users_by_email_key ON users (email_key);');
     },
   },
+  {
+    version: 13,
+    name: 'events outbox, automations',
+    sql: `
+      -- What happened (a ticket created, a status changed, a text received…), each once by its dedupe key, with
+      -- the job that hands it to automations and outgoing webhooks inserted in the same statement.
+      -- caused_by: the automations whose actions led to it (an automation never reacts to its own doing).
+      CREATE TABLE domain_events (
+        id text PRIMARY KEY,
+        dedupe_key text NOT NULL UNIQUE,
+        type text NOT NULL,
+        helpdesk text NOT NULL,
+        ticket_id bigint,
+        data jsonb NOT NULL,
+        caused_by int[] NOT NULL DEFAULT '{}',
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX domain_events_ticket ON domain_events (helpdesk, ticket_id, created_at);
+      -- Automations: when (trigger) → if → then, as the admin wrote them (spec, validated by domain/automations).
+      CREATE TABLE automations (
+        id serial PRIMARY KEY,
+        name text NOT NULL,
+        enabled boolean NOT NULL DEFAULT true,
+        trigger text NOT NULL,
+        spec jsonb NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX automations_trigger ON automations (trigger) WHERE enabled;
+      -- One run per automation and event: its decision is stored before any action runs (fired, or why not),
+      -- then each action's outcome as it happens, so a replay repeats the same actions and none twice.
+      CREATE TABLE automation_runs (
+        id serial PRIMARY KEY,
+        automation_id int NOT NULL REFERENCES automations (id) ON DELETE CASCADE,
+        event_id text NOT NULL,
+        event_type text NOT NULL,
+        ticket_id bigint,
+        fired boolean NOT NULL,
+        reason text NOT NULL,
+        actions jsonb NOT NULL DEFAULT '[]',
+        state text NOT NULL CHECK (state IN ('skipped', 'running', 'done', 'failed')),
+        created_at timestamptz NOT NULL DEFAULT now(),
+        finished_at timestamptz,
+        UNIQUE (automation_id, event_id)
+      );
+      CREATE INDEX automation_runs_recent ON automation_runs (automation_id, id DESC);
+    `,
+  },
 ];
 
 export async function migrate(sql: Sql): Promise<number> {
