@@ -52,6 +52,12 @@ import { NumberGroupsStore, ThreadingSettingsStore } from './adapters/db/setting
 import { notifyRelay } from './adapters/db/console-relay.ts';
 import { ConsoleEvents } from './app/console-events.ts';
 import { ConversationQueries } from './adapters/db/conversation-queries.ts';
+import { SqlEventOutbox } from './adapters/db/event-outbox.ts';
+import { EVENT_QUEUE, type EventConsumer } from './ports/event-outbox.ts';
+import { DispatchEvents } from './app/dispatch-events.ts';
+import { Automations } from './app/automations.ts';
+import { SqlAutomationStore } from './adapters/db/automation-store.ts';
+import { SqlTicketFacts } from './adapters/db/ticket-facts.ts';
 
 /** The built console (npm run build), next to src/ in the package. */
 export const WEB_DIST = fileURLToPath(new URL('../web/dist', import.meta.url));
@@ -148,7 +154,10 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
   let publicUrl = config.publicUrl ?? '';
   const links = new AttachmentLinks(await sharedKey(sql, 'attachment-links'), () => publicUrl);
   const records = new SqlHelpdeskRecords(sql);
-  const history = new SqlStatusHistory(sql);
+  // Events (an outbox): each recorded with the job that hands it to automations and outgoing webhooks.
+  const wakeDispatcher = () => dispatcher.wake();
+  const outbox = new SqlEventOutbox(sql, wakeDispatcher);
+  const history = new SqlStatusHistory(sql, wakeDispatcher);
   const { helpdesk, remote } = await createHelpdesk(config, sql, records, {
     history,
     smsTag: config.helpdesk.smsTag,
@@ -167,7 +176,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
   const optOuts = new SqlOptOutStore(sql);
   const threading = new ThreadingSettingsStore(sql, config.threading);
   const numberGroups = new NumberGroupsStore(sql);
-  const route = new RouteInbound(store, helpdesk, fetchMedia, () => threading.current(), clock, optOuts, history);
+  const route = new RouteInbound(store, helpdesk, fetchMedia, () => threading.current(), clock, optOuts, history, outbox);
   const worker = new Worker<{ messageId: number }>(
     queue,
     // The embedded database is one connection on this thread: a few handlers keep media downloads
@@ -189,7 +198,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
   // Each sender's rate is a budget shared by every instance through the database (sender_budgets).
   const pacing = { budget: new SqlSenderBudget(sql), rate: (sender: string) => senderRate(sender, config.senderRates) };
   // Notes about failed deliveries: written by a job queued with the status, never inside Twilio's callback.
-  const noteProblem = new NoteDeliveryProblem(outbound, helpdesk);
+  const noteProblem = new NoteDeliveryProblem(outbound, helpdesk, outbox);
   const notes = new Worker<{ messageId: number }>(
     queue,
     workerOptions(DELIVERY_NOTE_QUEUE, 8, 4),
@@ -201,7 +210,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     changed: (sid, status, ticketId) => consoleEvents.publish({ event: 'message', data: { sid, status, ticketId, direction: 'outbound' } }),
   });
   const statusCallbackUrl = (messageId: number) => `${publicUrl}/webhooks/twilio/status?message=${messageId}`;
-  const deliver = new DeliverMessage(outbound, messaging, helpdesk, statusCallbackUrl, pacing, applyStatus, optOuts);
+  const deliver = new DeliverMessage(outbound, messaging, helpdesk, statusCallbackUrl, pacing, applyStatus, optOuts, outbox);
   const sender = new Worker<{ messageId: number }>(
     queue,
     // Sends wait on Twilio's API, not on the database: more of them may be in flight.
@@ -236,7 +245,25 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     },
     onScheduled: (at) => timers.wakeAt(at),
     monthlyLimit: async () => (await schedule.current()).monthlyLimit,
+    contextValues: (ticketId) => ticketFacts.values(ticketId),
+    events: outbox,
   });
+  const helpdeskUrl = config.helpdesk.freshdesk?.url ?? config.helpdesk.freshservice?.url ?? config.helpdesk.zendesk?.url ?? null;
+  const ticketFacts = new SqlTicketFacts(sql, {
+    helpdesk: helpdesk.name, helpdeskUrl, remote, publicUrl: () => publicUrl, schedule: () => schedule.current(), clock,
+    groups: () => numberGroups.all(),
+  });
+  const automationStore = new SqlAutomationStore(sql);
+  const automations = new Automations(automationStore, helpdesk, send, ticketFacts, () => schedule.current(), clock, history);
+  // EVENT CONSUMERS: each recorded event is handed to these, in this order (each idempotent per event).
+  const eventConsumers: EventConsumer[] = [automations];
+  const dispatch = new DispatchEvents(outbox, eventConsumers);
+  const dispatcher = new Worker<{ eventId: string }>(
+    queue,
+    workerOptions(EVENT_QUEUE, 16, 4),
+    (job) => dispatch.run(job.payload.eventId),
+    logger,
+  );
   const scheduled = new ScheduledMessages(outbound, optOuts, helpdesk, clock, {
     released: (m) => {
       sender.wake();
@@ -281,6 +308,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
       helpdesk, store, queries, blobs, send, scheduled, events: consoleEvents, history,
     },
     usage: { usage: new SqlUsageStore(sql), schedule, zones, clock },
+    automations: { store: automationStore, previewForTicket: (text, ticketId) => send.previewForTicket(text, ticketId) },
     templates: { store: templates, renderForTicket: (...args) => send.renderForTicket(...args) },
     sandbox: opts.sandbox ?? null,
     helpdeskWebhooks: {
@@ -304,7 +332,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
       groups: numberGroups,
       helpdesk: {
         kind: config.helpdesk.kind,
-        url: config.helpdesk.freshdesk?.url ?? config.helpdesk.freshservice?.url ?? config.helpdesk.zendesk?.url ?? null,
+        url: helpdeskUrl,
         smsTag: config.helpdesk.smsTag,
         webhookSecretSet: config.helpdesk.webhookSecret !== null,
       },
@@ -334,6 +362,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     timers.start();
     notes.start();
     events?.start();
+    dispatcher.start();
   }
 
   return {
@@ -348,11 +377,12 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     events,
     helpdesk,
     async idle() {
-      await worker.idle();
-      await events?.idle();
-      await timers.idle();
-      await sender.idle();
-      await notes.idle();
+      // Work makes work (an event's automation queues a text, whose failure is an event…): pass until a pass finds none.
+      const all: { idle(): Promise<void>; hasWork(): Promise<boolean> }[] = [worker, timers, sender, notes, dispatcher, ...(events ? [events] : [])];
+      for (;;) {
+        for (const w of all) await w.idle();
+        if ((await Promise.all(all.map((w) => w.hasWork()))).every((busy) => !busy)) return;
+      }
     },
     async close() {
       await closeHttp(app, opts.closeGraceMs ?? 5_000);
@@ -361,6 +391,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
       await sender.stop();
       await timers.stop();
       await notes.stop();
+      await dispatcher.stop();
       stopListening();
       await blobs.close?.();
       if (ownsSql) await sql.close();

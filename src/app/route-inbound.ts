@@ -8,6 +8,7 @@ import type { FetchMedia } from './fetch-media.ts';
 import type { OptOutStore } from '../ports/opt-out-store.ts';
 import { keywordOf } from '../domain/opt-out.ts';
 import type { StatusHistory } from '../ports/status-history.ts';
+import type { EventOutbox, NewEvent } from '../ports/event-outbox.ts';
 
 /**
  * Job attempts spent on media that keeps failing transiently (Twilio's 404 while it propagates, 5xx) before
@@ -31,6 +32,7 @@ export class RouteInbound {
     private readonly clock: Clock,
     private readonly optOuts: OptOutStore,
     private readonly history?: StatusHistory,
+    private readonly events?: EventOutbox,
   ) {}
 
   /** `attempt`: the job's attempt number (1 for the first run). Returns the ticket the text is on (null: nothing to do). */
@@ -66,11 +68,25 @@ export class RouteInbound {
     }
     const keyword = await this.recordKeyword(msg);
     const routing: Routing = { ...decision, ticketId, decidedAt: this.clock.now().toISOString(), ...(keyword ? { keyword } : {}) };
+    // Before the routing is marked finished: a replay after a crash records them again (deduplicated), never misses them.
+    await this.events?.record(this.eventsOf(msg, decision, ticketId));
     await this.store.finishRouting({
       messageId: msg.id, helpdesk: this.helpdesk.name, contactKey: msg.contactKey, twilioNumber: msg.to,
       activityAt: msg.createdAt, routing,
     });
     return ticketId;
+  }
+
+  /** message.received, and ticket.created when the text opened its ticket. */
+  private eventsOf(msg: InboundForRouting, decision: RoutingDecision, ticketId: number): NewEvent[] {
+    const helpdesk = this.helpdesk.name;
+    const opened = decision.action !== 'append';
+    const ticket = { id: ticketId, ...(opened || decision.reopen ? { status: 'open' } : {}), twilioNumber: msg.to, requesterPhone: msg.contactKey };
+    const message = { id: msg.id, sid: msg.sid, direction: 'inbound' as const, from: msg.from, to: msg.to, body: msg.body };
+    return [
+      ...(opened ? [{ type: 'ticket.created' as const, dedupeKey: `ticket.created:${helpdesk}:${ticketId}`, helpdesk, ticketId, data: { ticket, message } }] : []),
+      { type: 'message.received', dedupeKey: `message.received:${msg.sid}`, helpdesk, ticketId, data: { ticket, message } },
+    ];
   }
 
   /** The helpdesk write the decision calls for; keyed by the message SID, so a replay writes nothing twice. */

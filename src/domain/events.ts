@@ -24,7 +24,8 @@ export type EventType = (typeof EVENT_TYPES)[number];
 /** What an event says of its ticket, as smsdesk saw it when the event happened (conditions read it). */
 export interface EventTicket {
   id: number;
-  status: string;
+  /** Absent when the event's source did not know it (a text appended to a ticket): read when a condition needs it. */
+  status?: string;
   previousStatus?: string | null;
   priority?: string | null;
   previousPriority?: string | null;
@@ -74,7 +75,7 @@ export interface RecordedEvent extends Required<Omit<NewEvent, 'dedupeKey'>> {
 }
 
 /** The origin a message or note made by automation `id` carries ("automation:7"), and back. */
-export const automationOrigin = (id: number) => `automation:${id}`;
+export const automationOrigin = (id: number): `automation:${number}` => `automation:${id}`;
 export function automationOf(origin: string | null | undefined): number | null {
   const m = /^automation:(\d+)$/.exec(origin ?? '');
   return m ? Number(m[1]) : null;

@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { parse } from './validation.ts';
+import { idParam, parse } from './validation.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import { TICKET_STATUSES, type Helpdesk, type HelpdeskAttachment, type HelpdeskTicket } from '../ports/helpdesk.ts';
 import type { MessageStore } from '../ports/message-store.ts';
 import type { MessageQueries, MessageView } from '../adapters/db/message-queries.ts';
-import { invalid, notFound } from '../domain/errors.ts';
+import { notFound } from '../domain/errors.ts';
 import { phoneInput } from '../domain/phone.ts';
 import { segmentInfo } from '../domain/segments.ts';
 import { explainTwilioError } from '../domain/twilio-errors.ts';
@@ -226,9 +226,4 @@ function explanation(code: number | null) {
   return e ? { title: e.title, explanation: e.explanation, fix: e.fix, moreInfo: e.moreInfo } : null;
 }
 
-function idParam(request: FastifyRequest): number {
-  const raw = (request.params as { id?: string }).id ?? '';
-  if (!/^\d{1,9}$/.test(raw)) throw invalid('invalid_id', `"${raw}" is not an id; ids are whole numbers.`);
-  return Number(raw);
-}
 

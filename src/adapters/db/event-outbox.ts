@@ -23,7 +23,8 @@ export const eventJobKey = (e: { helpdesk: string; ticketId: number | null; dedu
  * dedupe key) inserts neither a row nor a job.
  */
 export class SqlEventOutbox implements EventOutbox {
-  constructor(private readonly sql: Sql) {}
+  /** `onRecorded`: called once new events committed (wakes this process's dispatcher; others poll). */
+  constructor(private readonly sql: Sql, private readonly onRecorded?: () => void) {}
 
   async record(events: readonly NewEvent[]): Promise<number> {
     if (!events.length) return 0;
@@ -56,6 +57,10 @@ export class SqlEventOutbox implements EventOutbox {
        SELECT id FROM ins`,
       [JSON.stringify(rows)],
     ));
+    if (inserted.length && this.onRecorded) {
+      // Inside a caller's transaction the rows are visible once it commits: a wake now may find nothing, then the poll does.
+      this.onRecorded();
+    }
     return inserted.length;
   }
 
