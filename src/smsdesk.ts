@@ -58,6 +58,9 @@ import { DispatchEvents } from './app/dispatch-events.ts';
 import { Automations } from './app/automations.ts';
 import { SqlAutomationStore } from './adapters/db/automation-store.ts';
 import { SqlTicketFacts } from './adapters/db/ticket-facts.ts';
+import { SqlAwaitingReplies } from './adapters/db/awaiting-replies.ts';
+import { ExpectedAnswers } from './app/expected-answers.ts';
+import { AUTOMATION_TIMER_QUEUE } from './app/automations.ts';
 
 /** The built console (npm run build), next to src/ in the package. */
 export const WEB_DIST = fileURLToPath(new URL('../web/dist', import.meta.url));
@@ -176,7 +179,8 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
   const optOuts = new SqlOptOutStore(sql);
   const threading = new ThreadingSettingsStore(sql, config.threading);
   const numberGroups = new NumberGroupsStore(sql);
-  const route = new RouteInbound(store, helpdesk, fetchMedia, () => threading.current(), clock, optOuts, history, outbox);
+  const awaiting = new SqlAwaitingReplies(sql, wakeDispatcher);
+  const route = new RouteInbound(store, helpdesk, fetchMedia, () => threading.current(), clock, optOuts, history, outbox, new ExpectedAnswers(awaiting, helpdesk));
   const worker = new Worker<{ messageId: number }>(
     queue,
     // The embedded database is one connection on this thread: a few handlers keep media downloads
@@ -254,7 +258,14 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     groups: () => numberGroups.all(),
   });
   const automationStore = new SqlAutomationStore(sql);
-  const automations = new Automations(automationStore, helpdesk, send, ticketFacts, () => schedule.current(), clock, history);
+  const automations = new Automations(automationStore, helpdesk, send, ticketFacts, () => schedule.current(), clock, history, awaiting);
+  // Automations' timers (an ask's wait): each a job due when the wait is over.
+  const automationTimers = new Worker<{ awaitingId: number }>(
+    queue,
+    { ...workerOptions(AUTOMATION_TIMER_QUEUE, 16, 4), dueOnly: true },
+    (job) => automations.timer(job.payload),
+    logger,
+  );
   // EVENT CONSUMERS: each recorded event is handed to these, in this order (each idempotent per event).
   const eventConsumers: EventConsumer[] = [automations];
   const dispatch = new DispatchEvents(outbox, eventConsumers);
@@ -305,10 +316,10 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     webhooks: { publicUrl: () => publicUrl, accounts: () => config.twilio.accounts, receiveInbound, applyStatus },
     api: {
       publicUrl: () => publicUrl,
-      helpdesk, store, queries, blobs, send, scheduled, events: consoleEvents, history,
+      helpdesk, store, queries, blobs, send, scheduled, events: consoleEvents, history, csat: awaiting,
     },
     usage: { usage: new SqlUsageStore(sql), schedule, zones, clock },
-    automations: { store: automationStore, previewForTicket: (text, ticketId) => send.previewForTicket(text, ticketId) },
+    automations: { store: automationStore, previewForTicket: (text, ticketId) => send.previewForTicket(text, ticketId), csat: awaiting, helpdesk: helpdesk.name },
     templates: { store: templates, renderForTicket: (...args) => send.renderForTicket(...args) },
     sandbox: opts.sandbox ?? null,
     helpdeskWebhooks: {
@@ -363,6 +374,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     notes.start();
     events?.start();
     dispatcher.start();
+    automationTimers.start();
   }
 
   return {
@@ -378,7 +390,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     helpdesk,
     async idle() {
       // Work makes work (an event's automation queues a text, whose failure is an event…): pass until a pass finds none.
-      const all: { idle(): Promise<void>; hasWork(): Promise<boolean> }[] = [worker, timers, sender, notes, dispatcher, ...(events ? [events] : [])];
+      const all: { idle(): Promise<void>; hasWork(): Promise<boolean> }[] = [worker, timers, sender, notes, dispatcher, automationTimers, ...(events ? [events] : [])];
       for (;;) {
         for (const w of all) await w.idle();
         if ((await Promise.all(all.map((w) => w.hasWork()))).every((busy) => !busy)) return;
@@ -392,6 +404,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
       await timers.stop();
       await notes.stop();
       await dispatcher.stop();
+      await automationTimers.stop();
       stopListening();
       await blobs.close?.();
       if (ownsSql) await sql.close();

@@ -1,7 +1,8 @@
 import { AppError } from '../domain/errors.ts';
 import { escapeHtml } from '../domain/html.ts';
 import {
-  actionKind, evaluate, neededFacts, type Action, type Automation, type Decision, type EvaluationFacts, type Trigger,
+  actionKind, branchActions, DEFAULT_SURVEY_QUESTION, evaluate, neededFacts, type Action, type Automation, type Decision,
+  type EvaluationFacts, type Trigger,
 } from '../domain/automations.ts';
 import { automationOrigin, type RecordedEvent } from '../domain/events.ts';
 import type { CompiledSchedule } from '../domain/hours.ts';
@@ -12,14 +13,18 @@ import type { EventConsumer } from '../ports/event-outbox.ts';
 import type { Helpdesk } from '../ports/helpdesk.ts';
 import type { StatusHistory } from '../ports/status-history.ts';
 import type { TicketFacts } from '../ports/ticket-facts.ts';
+import type { AwaitingReplies, AwaitingReply } from '../ports/awaiting-replies.ts';
+
+/** Timers of automations (an ask's wait; ticket.idle): jobs due when the wait is over. */
+export const AUTOMATION_TIMER_QUEUE = 'automation-timer';
+/** How long a CSAT survey waits for its rating. */
+export const SURVEY_WAIT_MS = 24 * 60 * 60_000;
 import type { SendMessage } from './send-message.ts';
 
 /** Actions that other parts provide (voice calls, webhooks, surveys, questions): absent → the action fails saying so. */
 export interface ExtraActions {
   call?(input: { to: string; from: string | null; say: string; key: string }): Promise<string>;
   webhook?(input: { url: string; event: RecordedEvent; automation: Automation; key: string }): Promise<string>;
-  survey?(input: { ticketId: number; question: string; run: AutomationRun; index: number; origin: string; causedBy: number[] }): Promise<string>;
-  ask?(input: { ticketId: number; action: Extract<Action, { ask: unknown }>['ask']; run: AutomationRun; index: number; origin: string; causedBy: number[] }): Promise<string>;
 }
 
 /**
@@ -40,10 +45,12 @@ export class Automations implements EventConsumer {
     private readonly schedule: () => Promise<CompiledSchedule>,
     private readonly clock: Clock,
     private readonly history: StatusHistory,
+    private readonly awaiting: AwaitingReplies,
     private readonly extra: ExtraActions = {},
   ) {}
 
   async handle(event: RecordedEvent): Promise<void> {
+    if (event.type === 'ask.answered' || event.type === 'ask.timed_out') return this.branch(event);
     const automations = await this.store.enabledFor(event.type as Trigger);
     if (!automations.length) return;
     const facts = await this.factsFor(event, automations);
@@ -51,10 +58,35 @@ export class Automations implements EventConsumer {
       const decision: Decision = evaluate(automation, event, facts);
       const run = await this.store.startRun({
         automationId: automation.id, eventId: event.id, eventType: event.type, ticketId: event.ticketId,
-        fired: decision.fire, reason: decision.reason, actions: automation.then.map(actionKind),
+        fired: decision.fire, reason: decision.reason, branch: null, actions: automation.then.map(actionKind),
       });
       if (run.state === 'running') await this.resume(automation, event, run);
     }
+  }
+
+  /** An ask answered (its answer's actions) or its wait over (onTimeout): a run of that branch of the automation. */
+  private async branch(event: RecordedEvent): Promise<void> {
+    const a = event.data.awaiting as { id: number; automationId: number; actionIndex: number; answer?: string } | undefined;
+    if (!a) return;
+    const automation = await this.store.get(a.automationId);
+    if (!automation) return;
+    const branch = event.type === 'ask.answered' ? `then.${a.actionIndex}.answers.${a.answer}` : `then.${a.actionIndex}.onTimeout`;
+    const actions = branchActions(automation, branch);
+    const reason = event.type === 'ask.answered' ? `answered ${a.answer}` : 'no answer in time';
+    const run = await this.store.startRun({
+      automationId: automation.id, eventId: event.id, eventType: event.type, ticketId: event.ticketId, branch,
+      fired: actions !== null && actions.length > 0, reason: actions ? reason : `${reason}, but the automation no longer has that branch`,
+      actions: (actions ?? []).map(actionKind),
+    });
+    if (run.state === 'running') await this.resume(automation, event, run);
+  }
+
+  /** A timer came due: an ask nobody answered ends its wait (its onTimeout runs from the event). */
+  async timer(payload: { awaitingId: number }): Promise<void> {
+    await this.awaiting.expire(payload.awaitingId, (a) => (a.kind === 'ask' && a.automationId !== null ? [{
+      type: 'ask.timed_out', dedupeKey: `ask.timed_out:${a.id}`, helpdesk: a.helpdesk, ticketId: a.ticketId,
+      data: { ticket: { id: a.ticketId }, awaiting: { id: a.id, automationId: a.automationId, actionIndex: a.actionIndex } },
+    }] : []));
   }
 
   private async factsFor(event: RecordedEvent, automations: Automation[]): Promise<EvaluationFacts> {
@@ -85,7 +117,7 @@ export class Automations implements EventConsumer {
         await this.store.settleAction(run.id, outcome.index, 'skipped', 'an earlier action failed');
         continue;
       }
-      const action = automation.then[outcome.index];
+      const action = branchActions(automation, run.branch)?.[outcome.index];
       if (!action) {
         await this.store.settleAction(run.id, outcome.index, 'skipped', 'the automation was edited since this run began');
         continue;
@@ -156,14 +188,35 @@ export class Automations implements EventConsumer {
       if (!this.extra.webhook) throw new AppError('invalid', 'webhooks_unavailable', 'Outgoing webhooks are not available in this smsdesk.');
       return this.extra.webhook({ url: action.webhook.url, event, automation, key });
     }
-    if ('survey' in action) {
-      if (ticketId === null) throw new AppError('invalid', 'no_ticket', 'This event has no ticket to survey.');
-      if (!this.extra.survey) throw new AppError('invalid', 'surveys_unavailable', 'Surveys are not available in this smsdesk.');
-      return this.extra.survey({ ticketId, question: action.survey.question ?? '', run, index, origin, causedBy });
+    if ('survey' in action || 'ask' in action) {
+      if (ticketId === null) throw new AppError('invalid', 'no_ticket', 'This event has no ticket whose requester could answer.');
+      return this.question(automation, run, index, ticketId, action, { origin, key });
     }
-    if (ticketId === null) throw new AppError('invalid', 'no_ticket', 'This event has no ticket whose requester could answer.');
-    if (!this.extra.ask) throw new AppError('invalid', 'ask_unavailable', 'Questions are not available in this smsdesk.');
-    return this.extra.ask({ ticketId, action: action.ask, run, index, origin, causedBy });
+    throw new Error(`unknown action ${actionKind(action)}`);
+  }
+
+  /**
+   * A survey or an ask: the question texted to the requester (through the scheduled path, so quiet hours hold
+   * it), and the wait for the answer recorded (with its timer for an ask's onTimeout). Routing finds the wait
+   * before any threading rule, so the answer lands on this ticket (app/expected-answers.ts).
+   */
+  private async question(
+    automation: Automation, run: AutomationRun, index: number, ticketId: number,
+    action: Extract<Action, { survey: unknown }> | Extract<Action, { ask: unknown }>, sending: { origin: `automation:${number}`; key: string },
+  ): Promise<string> {
+    const survey = 'survey' in action;
+    const question = survey ? action.survey.question ?? DEFAULT_SURVEY_QUESTION : action.ask.question;
+    const values = { ...(await this.facts.values(ticketId)), 'survey.question': question };
+    const sent = await this.send.replyTo(ticketId, {
+      template: question, values, sendAt: this.clock.now(), origin: sending.origin, createdBy: null, originKey: sending.key,
+    });
+    const waitMs = survey ? SURVEY_WAIT_MS : action.ask.timeoutMinutes * 60_000;
+    const waiting: AwaitingReply = await this.awaiting.expect({
+      kind: survey ? 'survey' : 'ask', automationId: automation.id, runId: run.id, actionIndex: index, helpdesk: this.helpdesk.name,
+      ticketId, customer: sent.to, twilioNumber: sent.from, answers: survey ? [] : Object.keys(action.ask.answers),
+      expiresAt: new Date(this.clock.now().getTime() + waitMs),
+    }, survey ? null : { queue: AUTOMATION_TIMER_QUEUE });
+    return `message ${sent.id} asks ${sent.to}; waiting until ${waiting.expiresAt.toISOString()}`;
   }
 
   /** The ticket's own placeholders ({{ticket.id}}, {{contact.name}}…), for texts not sent as a reply on it. */

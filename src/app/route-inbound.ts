@@ -9,6 +9,7 @@ import type { OptOutStore } from '../ports/opt-out-store.ts';
 import { keywordOf } from '../domain/opt-out.ts';
 import type { StatusHistory } from '../ports/status-history.ts';
 import type { EventOutbox, NewEvent } from '../ports/event-outbox.ts';
+import type { ExpectedAnswers } from './expected-answers.ts';
 
 /**
  * Job attempts spent on media that keeps failing transiently (Twilio's 404 while it propagates, 5xx) before
@@ -33,6 +34,7 @@ export class RouteInbound {
     private readonly optOuts: OptOutStore,
     private readonly history?: StatusHistory,
     private readonly events?: EventOutbox,
+    private readonly answers?: ExpectedAnswers,
   ) {}
 
   /** `attempt`: the job's attempt number (1 for the first run). Returns the ticket the text is on (null: nothing to do). */
@@ -41,6 +43,11 @@ export class RouteInbound {
     if (!msg || msg.routedAt) return null;
     const contactId = msg.knownContactId ?? (await this.contactFor(msg.contactKey)).id;
     let decision = msg.pendingDecision;
+    // An answer to a question an automation texted comes before every threading rule.
+    if (!decision) {
+      decision = (await this.answers?.decide(msg)) ?? null;
+      if (decision) await this.store.recordDecision(msg.id, decision);
+    }
     if (!decision) {
       const settings = await this.settings();
       decision = decideRouting({
@@ -66,6 +73,7 @@ export class RouteInbound {
       await this.store.recordDecision(msg.id, decision);
       ticketId = await this.write(msg, decision, contactId, html, attachments);
     }
+    if (decision.rule === 'answer') await this.answers?.accept(decision.awaitingId, msg);
     const keyword = await this.recordKeyword(msg);
     const routing: Routing = { ...decision, ticketId, decidedAt: this.clock.now().toISOString(), ...(keyword ? { keyword } : {}) };
     // Before the routing is marked finished: a replay after a crash records them again (deduplicated), never misses them.
@@ -82,7 +90,10 @@ export class RouteInbound {
     const helpdesk = this.helpdesk.name;
     const opened = decision.action !== 'append';
     const ticket = { id: ticketId, ...(opened || decision.reopen ? { status: 'open' } : {}), twilioNumber: msg.to, requesterPhone: msg.contactKey };
-    const message = { id: msg.id, sid: msg.sid, direction: 'inbound' as const, from: msg.from, to: msg.to, body: msg.body };
+    const message = {
+      id: msg.id, sid: msg.sid, direction: 'inbound' as const, from: msg.from, to: msg.to, body: msg.body,
+      ...(decision.rule === 'answer' ? { answered: true } : {}),
+    };
     return [
       ...(opened ? [{ type: 'ticket.created' as const, dedupeKey: `ticket.created:${helpdesk}:${ticketId}`, helpdesk, ticketId, data: { ticket, message } }] : []),
       { type: 'message.received', dedupeKey: `message.received:${msg.sid}`, helpdesk, ticketId, data: { ticket, message } },

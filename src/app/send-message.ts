@@ -85,6 +85,11 @@ export class SendMessage {
    * ticket (`values` adds or overrides placeholders, e.g. agent.name).
    */
   async reply(ticketId: number, input: ReplyInput): Promise<number> {
+    return (await this.replyTo(ticketId, input)).id;
+  }
+
+  /** reply(), saying who the message goes to and from. */
+  async replyTo(ticketId: number, input: ReplyInput): Promise<{ id: number; to: string; from: string }> {
     const ticket = await this.helpdesk.getTicketSummary(ticketId);
     if (!ticket) throw notFound('ticket_not_found', `No ticket ${ticketId}.`);
     const from = await this.sender(ticketId, input.from);
@@ -109,7 +114,7 @@ export class SendMessage {
         data: { ticket: { id: ticketId, status: ticket.status, twilioNumber: from, requesterPhone: to }, message: { id, direction: 'outbound', from, to, body } },
       }]);
     }
-    return id;
+    return { id, to, from };
   }
 
   /** A template filled in as a reply on this ticket would be (the composer's preview). */

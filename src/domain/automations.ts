@@ -305,6 +305,7 @@ export function evaluate(automation: Automation, event: RecordedEvent, facts: Ev
   if (c.keyword !== undefined && !(message && message.direction === 'inbound' && isKeyword(message.body, c.keyword))) {
     return { fire: false, reason: `the text is not the keyword ${c.keyword}` };
   }
+  if (c.keyword !== undefined && message?.answered) return { fire: false, reason: 'the text answered an automation’s question' };
   if (c.businessHours !== undefined) {
     if (!facts.businessHours) return { fire: false, reason: 'business hours are not set (Settings → Hours)' };
     const open = isOpen(facts.now, facts.zone, facts.businessHours);
@@ -331,4 +332,17 @@ export function parseRating(body: string): { rating: number; comment: string } |
 export function matchAnswer(body: string, answers: readonly string[]): string | null {
   const first = body.trim().split(/\s+/)[0]?.replace(/[.!?,]+$/, '').toUpperCase() ?? '';
   return answers.find((a) => a.toUpperCase() === first) ?? null;
+}
+
+/**
+ * The actions a run runs: the automation's `then` (branch null), or a branch of the ask at then[i]:
+ * "then.2.answers.YES", "then.2.onTimeout". null: no such branch (the automation was edited since).
+ */
+export function branchActions(automation: AutomationSpec, branch: string | null): Action[] | null {
+  if (branch === null) return automation.then;
+  const m = /^then\.(\d+)\.(?:answers\.([^.]+)|(onTimeout))$/.exec(branch);
+  if (!m) return null;
+  const action = automation.then[Number(m[1])];
+  if (!action || !('ask' in action)) return null;
+  return (m[3] ? action.ask.onTimeout : action.ask.answers[m[2]!]) ?? null;
 }

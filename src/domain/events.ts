@@ -17,6 +17,9 @@ export const EVENT_TYPES = [
   'optout.changed',
   'csat.received',
   'usage.threshold',
+  // Internal: an automation's question answered, or its wait over (they run that automation's branch).
+  'ask.answered',
+  'ask.timed_out',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -45,6 +48,8 @@ export interface EventMessage {
   body: string;
   status?: string;
   errorCode?: number | null;
+  /** An inbound text that answered an automation's question (a survey, an ask). */
+  answered?: boolean;
 }
 
 export interface EventData {

@@ -6,12 +6,15 @@ import { parseAutomation, TRIGGERS, ACTION_KINDS, DEFAULT_SURVEY_QUESTION } from
 import { KNOWN_PLACEHOLDERS } from '../domain/templates.ts';
 import type { AutomationRun, AutomationStore } from '../ports/automation-store.ts';
 import { authenticate, requireAdmin, type AuthOptions } from './auth.ts';
+import type { AwaitingReplies } from '../ports/awaiting-replies.ts';
 
 export interface AutomationsOptions {
   auth: AuthOptions;
   store: AutomationStore;
   /** A text with placeholders filled in for a real ticket (the editor's live preview). */
   previewForTicket: (text: string, ticketId: number) => Promise<string>;
+  csat: Pick<AwaitingReplies, 'csatReport'>;
+  helpdesk: string;
 }
 
 type StoredAutomation = NonNullable<Awaited<ReturnType<AutomationStore['get']>>>;
@@ -22,7 +25,7 @@ const automationJson = (a: StoredAutomation) => ({
 
 const runJson = (r: AutomationRun) => ({
   id: r.id, automationId: r.automationId, eventId: r.eventId, event: r.eventType, ticketId: r.ticketId, fired: r.fired,
-  reason: r.reason, state: r.state, actions: r.actions, createdAt: r.createdAt, finishedAt: r.finishedAt,
+  reason: r.reason, branch: r.branch, state: r.state, actions: r.actions, createdAt: r.createdAt, finishedAt: r.finishedAt,
 });
 
 /**
@@ -78,6 +81,13 @@ export async function automationsApi(app: FastifyInstance, opts: AutomationsOpti
     await load(id);
     const { limit } = parse(z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }), request.query, 'query');
     return { runs: (await opts.store.runs(id, limit)).map(runJson) };
+  });
+
+  /** CSAT ratings by week, agent, number and group since `days` ago (default 90): the report's chart and table. */
+  app.get('/api/v1/reports/csat', async (request) => {
+    const { days } = parse(z.object({ days: z.coerce.number().int().min(1).max(730).default(90) }), request.query, 'query');
+    const since = new Date(Date.now() - days * 86_400_000);
+    return { since, rows: await opts.csat.csatReport(opts.helpdesk, since) };
   });
 
   app.post('/api/v1/automations/preview', async (request) => {

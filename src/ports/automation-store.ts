@@ -16,6 +16,8 @@ export interface AutomationRun {
   ticketId: number | null;
   fired: boolean;
   reason: string;
+  /** Which of the automation's action lists this run runs (domain branchActions); null: its "then". */
+  branch: string | null;
   actions: ActionOutcome[];
   state: 'skipped' | 'running' | 'done' | 'failed';
   createdAt: Date;
@@ -34,7 +36,7 @@ export interface AutomationStore {
    * The run of this automation for this event: recorded now with its decision (and its actions pending when
    * it fired), or the one recorded before (a replayed event), unchanged.
    */
-  startRun(run: Pick<AutomationRun, 'automationId' | 'eventId' | 'eventType' | 'ticketId' | 'fired' | 'reason'> & { actions: ActionKind[] }): Promise<AutomationRun>;
+  startRun(run: Pick<AutomationRun, 'automationId' | 'eventId' | 'eventType' | 'ticketId' | 'fired' | 'reason' | 'branch'> & { actions: ActionKind[] }): Promise<AutomationRun>;
   /** Records one action's outcome (only while still pending: a replay never rewrites what happened). */
   settleAction(runId: number, index: number, state: 'done' | 'skipped' | 'failed', detail: string | null): Promise<void>;
   finishRun(runId: number, state: 'done' | 'failed'): Promise<void>;

@@ -103,4 +103,68 @@ describe.each(backends)('automations on $name', (backend) => {
     expect((await bad({ name: 'x', when: 'ticket.created', then: [{ sendSms: { body: 'hi', delayMinutes: -1 } }] })).message).toContain('then[0].sendSms.delayMinutes');
     expect((await h.api<{ automations: unknown[] }>('/api/v1/automations')).body.automations).toEqual([]);
   });
+
+  it('CSAT: the survey texts a question; a 1–5 reply is the rating, on that ticket, no new ticket, no reopen', async () => {
+    const h = await start(backend);
+    await create(h, { name: 'Resolved + CSAT', when: 'ticket.status_changed', if: { status: 'resolved' }, then: [{ survey: {} }] });
+    const ticketId = await ticketFrom(h);
+    await setStatus(h, ticketId, 'resolved');
+    await h.idle();
+    expect(atTwilio(h, 'How did we do? Reply with a number from 1 (poor) to 5 (great), and a comment if you like.')).toHaveLength(1);
+    await h.text(CUSTOMER, NUMBER, '4 - quick and friendly, thanks');
+    await h.idle();
+    const ticket = (await h.api<Ticket & { csat: { rating: number; comment: string } | null }>(`/api/v1/tickets/${ticketId}`)).body;
+    expect(ticket.status).toBe('resolved');
+    expect(ticket.csat).toMatchObject({ rating: 4, comment: 'quick and friendly, thanks' });
+    expect(ticket.notes.some((n) => n.private && n.bodyHtml.includes('CSAT rating: 4 of 5'))).toBe(true);
+    expect(ticket.notes.some((n) => !n.private && n.bodyHtml.includes('quick and friendly'))).toBe(true);
+    const tickets = (await h.api<{ tickets: { id: number }[] }>(`/api/v1/tickets?phone=${encodeURIComponent(CUSTOMER)}`)).body.tickets;
+    expect(tickets.map((t) => t.id)).toEqual([ticketId]);
+    const { message } = (await h.api<{ messages: { body: string; routing: { rule: string } | null }[] }>('/api/v1/messages')).body.messages
+      .filter((m) => m.body.startsWith('4 - quick')).map((m) => ({ message: m }))[0]!;
+    expect(message.routing?.rule).toBe('answer');
+    const report = (await h.api<{ rows: { ratings: number; average: number; twilioNumber: string }[] }>('/api/v1/reports/csat')).body.rows;
+    expect(report).toMatchObject([{ ratings: 1, average: 4, twilioNumber: NUMBER }]);
+    // A second reply is an ordinary text again (the survey was answered): it reopens the resolved ticket as usual.
+    await h.text(CUSTOMER, NUMBER, '5');
+    await h.idle();
+    expect((await h.api<Ticket & { csat: { rating: number } }>(`/api/v1/tickets/${ticketId}`)).body.csat.rating).toBe(4);
+  });
+
+  it('ask: YES and NO run their answer\'s actions; no answer in time runs onTimeout', async () => {
+    const h = await start(backend);
+    const id = await create(h, {
+      name: 'Confirm', when: 'ticket.created',
+      then: [{ ask: {
+        question: 'Reply YES to confirm your appointment, NO to cancel.', timeoutMinutes: 1,
+        answers: { YES: [{ sendSms: { body: 'Confirmed, see you then.' } }], NO: [{ sendSms: { body: 'Canceled.' } }, { setStatus: { status: 'resolved' } }] },
+        onTimeout: [{ note: { bodyHtml: '<p>No answer to the confirmation.</p>' } }],
+      } }],
+    });
+    const other = '+14155550177';
+    const third = '+14155550178';
+    await h.text(CUSTOMER, NUMBER, 'Booking please');
+    await h.text(other, NUMBER, 'Booking too');
+    await h.text(third, NUMBER, 'And me');
+    await h.idle();
+    expect(atTwilio(h, 'Reply YES to confirm your appointment, NO to cancel.')).toHaveLength(3);
+    await h.text(CUSTOMER, NUMBER, 'yes!');
+    await h.text(other, NUMBER, 'No');
+    await h.idle();
+    expect(atTwilio(h, 'Confirmed, see you then.').map((m) => m.to)).toEqual([CUSTOMER]);
+    expect(atTwilio(h, 'Canceled.').map((m) => m.to)).toEqual([other]);
+    const otherTicket = (await h.api<{ tickets: { id: number; status: string }[] }>(`/api/v1/tickets?phone=${encodeURIComponent(other)}`)).body.tickets;
+    expect(otherTicket).toMatchObject([{ status: 'resolved' }]);
+    // The third never answers: its wait ends with the timer (moved due now rather than waiting a minute).
+    await h.sql.query(`UPDATE jobs SET run_at = now() WHERE queue = 'automation-timer'`);
+    await h.idle();
+    const thirdTicket = (await h.api<{ tickets: { id: number }[] }>(`/api/v1/tickets?phone=${encodeURIComponent(third)}`)).body.tickets[0]!;
+    const t = (await h.api<Ticket>(`/api/v1/tickets/${thirdTicket.id}`)).body;
+    expect(t.notes.some((n) => n.bodyHtml.includes('No answer to the confirmation.'))).toBe(true);
+    const r = await runs(h, id);
+    expect(r.filter((x) => x.event === 'ask.answered').map((x) => x.reason).sort()).toEqual(['answered NO', 'answered YES']);
+    expect(r.filter((x) => x.event === 'ask.timed_out')).toHaveLength(1);
+    // The answered ones' timers ended nothing: only the third timed out.
+    expect(r.filter((x) => x.state === 'failed')).toEqual([]);
+  });
 });

@@ -20,6 +20,7 @@ interface RunRow {
   ticket_id: string | number | null;
   fired: boolean;
   reason: string;
+  branch: string | null;
   actions: ActionOutcome[];
   state: AutomationRun['state'];
   created_at: Date;
@@ -34,11 +35,11 @@ const toAutomation = (r: AutomationRow) => ({
 
 const toRun = (r: RunRow): AutomationRun => ({
   id: r.id, automationId: r.automation_id, eventId: r.event_id, eventType: r.event_type,
-  ticketId: r.ticket_id === null ? null : Number(r.ticket_id), fired: r.fired, reason: r.reason, actions: r.actions,
+  ticketId: r.ticket_id === null ? null : Number(r.ticket_id), fired: r.fired, reason: r.reason, branch: r.branch, actions: r.actions,
   state: r.state, createdAt: r.created_at, finishedAt: r.finished_at,
 });
 
-const RUN_COLUMNS = 'id, automation_id, event_id, event_type, ticket_id, fired, reason, actions, state, created_at, finished_at';
+const RUN_COLUMNS = 'id, automation_id, event_id, event_type, ticket_id, fired, reason, branch, actions, state, created_at, finished_at';
 
 export class SqlAutomationStore implements AutomationStore {
   private cache: { at: number; byTrigger: Map<string, Automation[]> } | null = null;
@@ -92,15 +93,15 @@ export class SqlAutomationStore implements AutomationStore {
     const actions: ActionOutcome[] = run.fired ? run.actions.map((kind: ActionKind, index) => ({ index, kind, state: 'pending', detail: null })) : [];
     const rows = await this.sql.query<RunRow>(
       `WITH ins AS (
-         INSERT INTO automation_runs (automation_id, event_id, event_type, ticket_id, fired, reason, actions, state, finished_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, CASE WHEN $5 THEN 'running' ELSE 'skipped' END, CASE WHEN $5 THEN NULL ELSE now() END)
+         INSERT INTO automation_runs (automation_id, event_id, event_type, ticket_id, fired, reason, actions, state, finished_at, branch)
+         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, CASE WHEN $5 THEN 'running' ELSE 'skipped' END, CASE WHEN $5 THEN NULL ELSE now() END, $8)
          ON CONFLICT (automation_id, event_id) DO NOTHING
          RETURNING ${RUN_COLUMNS}
        )
        SELECT ${RUN_COLUMNS} FROM ins
        UNION ALL
        SELECT ${RUN_COLUMNS} FROM automation_runs WHERE automation_id = $1 AND event_id = $2 AND NOT EXISTS (SELECT 1 FROM ins)`,
-      [run.automationId, run.eventId, run.eventType, run.ticketId, run.fired, run.reason.slice(0, 500), JSON.stringify(actions)],
+      [run.automationId, run.eventId, run.eventType, run.ticketId, run.fired, run.reason.slice(0, 500), JSON.stringify(actions), run.branch],
     );
     if (!rows[0]) throw new Error(`automation run ${run.automationId}/${run.eventId} neither recorded nor found`);
     return toRun(rows[0]);
