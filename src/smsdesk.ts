@@ -60,7 +60,7 @@ import { SqlAutomationStore } from './adapters/db/automation-store.ts';
 import { SqlTicketFacts } from './adapters/db/ticket-facts.ts';
 import { SqlAwaitingReplies } from './adapters/db/awaiting-replies.ts';
 import { ExpectedAnswers } from './app/expected-answers.ts';
-import { AUTOMATION_TIMER_QUEUE } from './app/automations.ts';
+import { AUTOMATION_TIMER_QUEUE, type TimerPayload } from './app/automations.ts';
 
 /** The built console (npm run build), next to src/ in the package. */
 export const WEB_DIST = fileURLToPath(new URL('../web/dist', import.meta.url));
@@ -258,9 +258,9 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     groups: () => numberGroups.all(),
   });
   const automationStore = new SqlAutomationStore(sql);
-  const automations = new Automations(automationStore, helpdesk, send, ticketFacts, () => schedule.current(), clock, history, awaiting);
+  const automations = new Automations(automationStore, helpdesk, send, ticketFacts, () => schedule.current(), clock, history, awaiting, queue, outbox);
   // Automations' timers (an ask's wait): each a job due when the wait is over.
-  const automationTimers = new Worker<{ awaitingId: number }>(
+  const automationTimers = new Worker<TimerPayload>(
     queue,
     { ...workerOptions(AUTOMATION_TIMER_QUEUE, 16, 4), dueOnly: true },
     (job) => automations.timer(job.payload),

@@ -9,7 +9,8 @@ import type { CompiledSchedule } from '../domain/hours.ts';
 import { renderTemplate, ticketValues, type TemplateValues } from '../domain/templates.ts';
 import type { AutomationRun, AutomationStore } from '../ports/automation-store.ts';
 import type { Clock } from '../ports/clock.ts';
-import type { EventConsumer } from '../ports/event-outbox.ts';
+import { ACTIVITY_TYPES, type EventConsumer, type EventOutbox } from '../ports/event-outbox.ts';
+import type { Timers } from '../ports/queue.ts';
 import type { Helpdesk } from '../ports/helpdesk.ts';
 import type { StatusHistory } from '../ports/status-history.ts';
 import type { TicketFacts } from '../ports/ticket-facts.ts';
@@ -17,6 +18,9 @@ import type { AwaitingReplies, AwaitingReply } from '../ports/awaiting-replies.t
 
 /** Timers of automations (an ask's wait; ticket.idle): jobs due when the wait is over. */
 export const AUTOMATION_TIMER_QUEUE = 'automation-timer';
+export type TimerPayload =
+  | { awaitingId: number }
+  | { idle: { automationId: number; helpdesk: string; ticketId: number; since: string; minutes: number } };
 /** How long a CSAT survey waits for its rating. */
 export const SURVEY_WAIT_MS = 24 * 60 * 60_000;
 import type { SendMessage } from './send-message.ts';
@@ -46,11 +50,14 @@ export class Automations implements EventConsumer {
     private readonly clock: Clock,
     private readonly history: StatusHistory,
     private readonly awaiting: AwaitingReplies,
+    private readonly timers: Timers,
+    private readonly outbox: EventOutbox,
     private readonly extra: ExtraActions = {},
   ) {}
 
   async handle(event: RecordedEvent): Promise<void> {
     if (event.type === 'ask.answered' || event.type === 'ask.timed_out') return this.branch(event);
+    if ((ACTIVITY_TYPES as readonly string[]).includes(event.type)) await this.armIdleTimers(event);
     const automations = await this.store.enabledFor(event.type as Trigger);
     if (!automations.length) return;
     const facts = await this.factsFor(event, automations);
@@ -81,8 +88,36 @@ export class Automations implements EventConsumer {
     if (run.state === 'running') await this.resume(automation, event, run);
   }
 
-  /** A timer came due: an ask nobody answered ends its wait (its onTimeout runs from the event). */
-  async timer(payload: { awaitingId: number }): Promise<void> {
+  /**
+   * Activity on a ticket (re)arms each ticket.idle automation's timer for it: idleMinutes after this event.
+   * Not for an automation's own doing, or it would keep itself waking.
+   */
+  private async armIdleTimers(event: RecordedEvent): Promise<void> {
+    if (event.ticketId === null) return;
+    for (const a of await this.store.enabledFor('ticket.idle')) {
+      if (event.causedBy.includes(a.id) || !a.if.idleMinutes) continue;
+      const at = new Date(event.createdAt.getTime() + a.if.idleMinutes * 60_000);
+      await this.timers.arm(AUTOMATION_TIMER_QUEUE, `idle:${a.id}:${event.helpdesk}:${event.ticketId}`, {
+        idle: { automationId: a.id, helpdesk: event.helpdesk, ticketId: event.ticketId, since: event.createdAt.toISOString(), minutes: a.if.idleMinutes },
+      }, at);
+    }
+  }
+
+  /**
+   * A timer came due. An ask nobody answered ends its wait (its onTimeout runs from the event); an idle timer
+   * whose ticket saw no activity since it was armed is a ticket.idle event for its automation.
+   */
+  async timer(payload: TimerPayload): Promise<void> {
+    if ('idle' in payload) {
+      const { automationId, helpdesk, ticketId, since, minutes } = payload.idle;
+      const last = await this.outbox.lastActivity(helpdesk, ticketId, automationId);
+      if (last && last.getTime() > Date.parse(since)) return;
+      await this.outbox.record([{
+        type: 'ticket.idle', dedupeKey: `ticket.idle:${automationId}:${helpdesk}:${ticketId}:${since}`, helpdesk, ticketId,
+        data: { ticket: { id: ticketId }, automationId, idleMinutes: minutes, idleSince: since },
+      }]);
+      return;
+    }
     await this.awaiting.expire(payload.awaitingId, (a) => (a.kind === 'ask' && a.automationId !== null ? [{
       type: 'ask.timed_out', dedupeKey: `ask.timed_out:${a.id}`, helpdesk: a.helpdesk, ticketId: a.ticketId,
       data: { ticket: { id: a.ticketId }, awaiting: { id: a.id, automationId: a.automationId, actionIndex: a.actionIndex } },

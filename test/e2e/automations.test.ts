@@ -167,4 +167,30 @@ describe.each(backends)('automations on $name', (backend) => {
     // The answered ones' timers ended nothing: only the third timed out.
     expect(r.filter((x) => x.state === 'failed')).toEqual([]);
   });
+
+  it('ticket.idle: after N minutes without activity it acts once; new activity moves the timer', async () => {
+    const h = await start(backend);
+    const id = await create(h, {
+      name: 'Auto-resolve', when: 'ticket.idle', if: { idleMinutes: 4320, status: 'open' },
+      then: [{ sendSms: { body: 'We have not heard back, so we are closing ticket #{{ticket.id}}.' } }, { setStatus: { status: 'resolved' } }],
+    });
+    const ticketId = await ticketFrom(h);
+    await h.text(CUSTOMER, NUMBER, 'one more thing');
+    await h.idle();
+    const timers = async () => h.sql.query<{ key: string; run_at: Date }>(`SELECT key, run_at FROM jobs WHERE queue = 'automation-timer' AND state = 'ready'`);
+    // Two texts armed it twice: one timer waits, three days after the last text.
+    const [timer, ...more] = await timers();
+    expect(more).toEqual([]);
+    expect(timer!.key).toBe(`idle:${id}:builtin:${ticketId}`);
+    const last = (await h.api<{ messages: { body: string; createdAt: string }[] }>('/api/v1/messages')).body.messages.find((m) => m.body === 'one more thing')!;
+    expect(timer!.run_at.getTime() - Date.parse(last.createdAt)).toBeGreaterThanOrEqual(4320 * 60_000 - 1000);
+    // Three days pass (the timer made due now).
+    await h.sql.query(`UPDATE jobs SET run_at = now() WHERE queue = 'automation-timer'`);
+    await h.idle();
+    expect(atTwilio(h, `We have not heard back, so we are closing ticket #${ticketId}.`)).toHaveLength(1);
+    expect((await h.api<Ticket>(`/api/v1/tickets/${ticketId}`)).body.status).toBe('resolved');
+    // Its own status change is no activity: no new timer for this automation.
+    expect(await timers()).toEqual([]);
+    expect((await runs(h, id)).filter((r) => r.fired)).toHaveLength(1);
+  });
 });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Sql } from './sql.ts';
 import { enqueueing, jobInsert } from '../queue/job-queue.ts';
-import { EVENT_QUEUE, type EventOutbox, type NewEvent, type RecordedEvent } from '../../ports/event-outbox.ts';
+import { ACTIVITY_TYPES, EVENT_QUEUE, type EventOutbox, type NewEvent, type RecordedEvent } from '../../ports/event-outbox.ts';
 import type { EventType } from '../../domain/events.ts';
 
 interface EventRow {
@@ -62,6 +62,15 @@ export class SqlEventOutbox implements EventOutbox {
       this.onRecorded();
     }
     return inserted.length;
+  }
+
+  async lastActivity(helpdesk: string, ticketId: number, except: number): Promise<Date | null> {
+    const [r] = await this.sql.query<{ at: Date | null }>(
+      `SELECT max(created_at) AS at FROM domain_events
+        WHERE helpdesk = $1 AND ticket_id = $2 AND type = ANY($3::text[]) AND NOT ($4::int = ANY(caused_by))`,
+      [helpdesk, ticketId, ACTIVITY_TYPES, except],
+    );
+    return r?.at ?? null;
   }
 
   async get(id: string): Promise<RecordedEvent | null> {
