@@ -53,7 +53,7 @@ import { notifyRelay } from './adapters/db/console-relay.ts';
 import { ConsoleEvents } from './app/console-events.ts';
 import { ConversationQueries } from './adapters/db/conversation-queries.ts';
 import { SqlEventOutbox } from './adapters/db/event-outbox.ts';
-import { EVENT_QUEUE, type EventConsumer } from './ports/event-outbox.ts';
+import { EVENT_QUEUE, type EventConsumer, type EventOutbox } from './ports/event-outbox.ts';
 import { DispatchEvents } from './app/dispatch-events.ts';
 import { Automations } from './app/automations.ts';
 import { SqlAutomationStore } from './adapters/db/automation-store.ts';
@@ -163,6 +163,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
   const history = new SqlStatusHistory(sql, wakeDispatcher);
   const { helpdesk, remote } = await createHelpdesk(config, sql, records, {
     history,
+    events: outbox,
     smsTag: config.helpdesk.smsTag,
     summaryTtlMs: opts.helpdesk?.summaryTtlMs ?? DEFAULT_SUMMARY_TTL_MS,
     attachmentLink: (a: AttachmentInput) => links.url(a.blobId),
@@ -290,7 +291,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     logger,
   );
 
-  const helpdeskEvents = remote ? new HelpdeskEvents(remote, records, send, { tag: () => config.helpdesk.smsTag, clock }) : null;
+  const helpdeskEvents = remote ? new HelpdeskEvents(remote, records, send, { tag: () => config.helpdesk.smsTag, clock, events: outbox }) : null;
   const events = helpdeskEvents
     ? new Worker<{ ticketId: number }>(
         queue,
@@ -435,7 +436,7 @@ async function createHelpdesk(
   config: Config,
   sql: Sql,
   records: HelpdeskRecords,
-  opts: { summaryTtlMs: number; attachmentLink: (a: AttachmentInput) => string; maxWaitMs?: number; history: StatusHistory; smsTag: string },
+  opts: { summaryTtlMs: number; attachmentLink: (a: AttachmentInput) => string; maxWaitMs?: number; history: StatusHistory; events: EventOutbox; smsTag: string },
 ): Promise<{ helpdesk: Helpdesk; remote: RecordedHelpdesk | null }> {
   const h = config.helpdesk;
   let inner: RemoteHelpdesk;

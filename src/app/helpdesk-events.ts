@@ -5,6 +5,7 @@ import { hasWriteMarker } from '../domain/write-marker.ts';
 import { AppError } from '../domain/errors.ts';
 import { autoSmsRefusedHtml } from '../domain/ticket-format.ts';
 import type { SendMessage } from './send-message.ts';
+import type { EventOutbox, NewEvent } from '../ports/event-outbox.ts';
 
 export const HELPDESK_EVENT_QUEUE = 'helpdesk-event';
 
@@ -28,7 +29,7 @@ export class HelpdeskEvents {
     private readonly helpdesk: RecordedRemoteHelpdesk,
     private readonly records: HelpdeskRecords,
     private readonly send: SendMessage,
-    private readonly opts: { tag: () => string; clock: Clock },
+    private readonly opts: { tag: () => string; clock: Clock; events?: EventOutbox },
   ) {}
 
   async run(ticketId: number): Promise<void> {
@@ -46,6 +47,8 @@ export class HelpdeskEvents {
     const own = await this.helpdesk.ownNotes(fresh.map((m) => m.id));
     for (const m of fresh) {
       const ours = own.has(m.id) || hasWriteMarker(m.bodyHtml);
+      // An agent's reply in the helpdesk is an event whether or not auto-SMS sends it (recorded before the mark moves).
+      if (!ours) await this.opts.events?.record([agentReplied(name, view, m)]);
       if (tagged && !ours) await this.sendOne(view, m);
       await this.records.markHandled(name, ticketId, m.id);
     }
@@ -70,4 +73,15 @@ export class HelpdeskEvents {
       });
     }
   }
+}
+
+function agentReplied(helpdesk: string, view: TicketEventView, m: AgentMessage): NewEvent {
+  const s = view.summary;
+  return {
+    type: 'ticket.agent_replied', dedupeKey: `ticket.agent_replied:${helpdesk}:${s.id}:${m.id}`, helpdesk, ticketId: s.id,
+    data: {
+      ticket: { id: s.id, status: s.status, tags: view.tags, requesterPhone: s.requesterPhone, ...(s.priority ? { priority: s.priority } : {}) },
+      agentMessage: { id: m.id, bodyHtml: m.bodyHtml, createdAt: m.createdAt.toISOString() },
+    },
+  };
 }

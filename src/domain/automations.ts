@@ -259,7 +259,7 @@ export interface EvaluationFacts {
 export function neededFacts(automations: readonly Automation[], event: RecordedEvent): { status: boolean; tags: boolean; groups: boolean } {
   return {
     status: event.data.ticket?.status === undefined && automations.some((a) => a.if.status !== undefined),
-    tags: automations.some((a) => a.if.tag !== undefined),
+    tags: event.data.ticket?.tags === undefined && automations.some((a) => a.if.tag !== undefined),
     groups: automations.some((a) => a.if.group !== undefined),
   };
 }

@@ -94,6 +94,8 @@ export interface TicketSummary {
   /** The requester's phone (E.164): where replies go. */
   requesterPhone: string;
   updatedAt: Date;
+  /** The helpdesk's priority by name (low, medium/normal, high, urgent), where it has one and said it. */
+  priority?: string | null;
 }
 
 export interface CreateTicketInput {
@@ -160,6 +162,8 @@ export interface RemoteHelpdesk extends Helpdesk {
   readonly name: RemoteHelpdeskKind;
   /** The most attachment bytes one ticket may hold (Freshdesk 20 MB); null: no cap smsdesk knows of. */
   readonly attachmentCapBytes: number | null;
+  /** The priority smsdesk gives the tickets it creates (so the first escalation is seen as a change). */
+  readonly createdPriority: string | null;
   /** The note on the ticket whose body contains `marker`, if any. */
   findNoteWith(ticketId: number, marker: string): Promise<{ id: number } | null>;
   /** The requester's recent ticket whose description contains `marker`, if any. */

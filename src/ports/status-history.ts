@@ -8,6 +8,8 @@ export interface StatusChange {
   at: Date;
   /** Automations whose actions made this change (its event carries them: no automation reacts to its own doing). */
   causedBy?: number[];
+  /** The ticket's tags when the change was seen, if known (its event carries them). */
+  tags?: string[];
 }
 
 /**

@@ -238,6 +238,28 @@ export function helpdeskContract(target: HelpdeskTarget): void {
       expect(why[0]!.bodyHtml).toMatch(/opted out/);
     });
 
+    it("runs automations on the helpdesk's own changes: a resolve and an escalation each text once, however often the event comes", async () => {
+      const create = async (automation: Record<string, unknown>) => {
+        const res = await h.api('/api/v1/automations', { method: 'POST', body: automation });
+        expect(res.status).toBe(201);
+      };
+      await create({ name: 'Resolved', when: 'ticket.status_changed', if: { status: 'resolved', previousStatus: 'open' }, then: [{ sendSms: { body: 'Resolved: ticket #{{ticket.id}}' } }] });
+      await create({ name: 'Escalated', when: 'ticket.priority_changed', then: [{ sendSms: { body: 'We escalated ticket #{{ticket.id}}.' } }] });
+      await create({ name: 'Replied', when: 'ticket.agent_replied', then: [{ note: { bodyHtml: '<p>An agent replied.</p>' } }] });
+      await h.text(CUSTOMER, NUMBER, 'Please resolve me');
+      await settle();
+      const [ticket] = await ticketsOf(CUSTOMER);
+      const escalated = await target.agentEscalate(h, ticket!.id);
+      await settle();
+      await target.agentResolve(h, ticket!.id);
+      await settle();
+      target.refire(ticket!.id);
+      target.refire(ticket!.id);
+      await settle();
+      expect(textsTo(CUSTOMER).filter((m) => m.body === `Resolved: ticket #${ticket!.id}`)).toHaveLength(1);
+      expect(textsTo(CUSTOMER).filter((m) => m.body === `We escalated ticket #${ticket!.id}.`)).toHaveLength(escalated ? 1 : 0);
+    });
+
     it('refuses helpdesk events without the secret or signature, and events for another helpdesk', async () => {
       const post = (kind: string, headers: Record<string, string> = {}) =>
         fetch(`${h.smsdesk.url}/webhooks/helpdesk/${kind}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{"ticket_id": 1}' });

@@ -40,6 +40,12 @@ export interface HelpdeskTarget {
   precreateContact(h: Harness, phone: string, name: string): Promise<number>;
   agentReply(h: Harness, ticketId: number, html: string): Promise<void>;
   agentClose(h: Harness, ticketId: number): Promise<void>;
+  /** An agent resolves the ticket (Freshworks Resolved, Zendesk Solved). */
+  agentResolve(h: Harness, ticketId: number): Promise<void>;
+  /** An agent raises the priority to urgent; false where the helpdesk has no priorities (the built-in one). */
+  agentEscalate(h: Harness, ticketId: number): Promise<boolean>;
+  /** The helpdesk delivers its last event about the ticket again (no-op for the built-in helpdesk). */
+  refire(ticketId: number): void;
   /** Whether the helpdesk refuses writes to a closed ticket (Zendesk), so smsdesk must open a follow-up. */
   refusesClosedWrites: boolean;
   /** The helpdesk's automation stops posting events (a rule switched off). */
@@ -100,6 +106,11 @@ export const builtinTarget: HelpdeskTarget = {
   async agentClose(h, ticketId) {
     await h.api(`/api/v1/tickets/${ticketId}`, { method: 'PATCH', body: { status: 'closed' } });
   },
+  async agentResolve(h, ticketId) {
+    await h.api(`/api/v1/tickets/${ticketId}`, { method: 'PATCH', body: { status: 'resolved' } });
+  },
+  agentEscalate: async () => false,
+  refire: () => undefined,
   refusesClosedWrites: false,
   disconnect: () => undefined,
   untag: () => undefined,
@@ -123,6 +134,9 @@ abstract class RemoteTarget<F extends FakeHelpdeskServer> implements HelpdeskTar
   abstract precreateContact(h: Harness, phone: string, name: string): Promise<number>;
   abstract agentReply(h: Harness, ticketId: number, html: string): Promise<void>;
   abstract agentClose(h: Harness, ticketId: number): Promise<void>;
+  abstract agentResolve(h: Harness, ticketId: number): Promise<void>;
+  abstract agentEscalate(h: Harness, ticketId: number): Promise<boolean>;
+  abstract refire(ticketId: number): void;
 
   async start() {
     this.fake = await this.make().start();
@@ -192,6 +206,19 @@ abstract class FreshworksTarget<F extends FakeFreshdesk | FakeFreshservice> exte
 
   async agentClose(_h: Harness, ticketId: number) {
     this.fake.agentSetStatus(ticketId, 5);
+  }
+
+  async agentResolve(_h: Harness, ticketId: number) {
+    this.fake.agentSetStatus(ticketId, 4);
+  }
+
+  async agentEscalate(_h: Harness, ticketId: number) {
+    this.fake.agentSetPriority(ticketId, 4);
+    return true;
+  }
+
+  refire(ticketId: number) {
+    this.fake.refire(ticketId);
   }
 }
 
@@ -289,6 +316,16 @@ class ZendeskTarget extends RemoteTarget<FakeZendesk> {
   }
   async agentClose(_h: Harness, ticketId: number) {
     this.fake.agentSetStatus(ticketId, 'closed');
+  }
+  async agentResolve(_h: Harness, ticketId: number) {
+    this.fake.agentSetStatus(ticketId, 'solved');
+  }
+  async agentEscalate(_h: Harness, ticketId: number) {
+    this.fake.agentSetPriority(ticketId, 'urgent');
+    return true;
+  }
+  refire(ticketId: number) {
+    this.fake.refire(ticketId);
   }
 }
 

@@ -7,7 +7,7 @@ import { basicAuth, FakeHelpdeskServer, type FakeRequest, type FakeResponse } fr
  * `{"description":"Validation failed","errors":[{field,message,code}]}` (unknown list params and per_page
  * beyond 100 among them). Attachment URLs (pre-signed CDN links in the real products) need no auth.
  */
-interface FwTicketState { status: number; updated_at: string; attachments: { size: number }[] }
+interface FwTicketState { status: number; priority: number; updated_at: string; attachments: { size: number }[] }
 
 export abstract class FakeFreshworks<T extends FwTicketState, C extends { attachments: { size: number }[] }> extends FakeHelpdeskServer {
   readonly tickets = new Map<number, T>();
@@ -26,6 +26,19 @@ export abstract class FakeFreshworks<T extends FwTicketState, C extends { attach
     const t = this.tickets.get(ticketId)!;
     t.status = status;
     t.updated_at = now();
+    this.fireTicketEvent(ticketId, 'ticket_updated');
+  }
+
+  /** An agent changes the priority (1 Low … 4 Urgent) in the UI; the automation fires "ticket updated". */
+  agentSetPriority(ticketId: number, priority: 1 | 2 | 3 | 4): void {
+    const t = this.tickets.get(ticketId)!;
+    t.priority = priority;
+    t.updated_at = now();
+    this.fireTicketEvent(ticketId, 'ticket_updated');
+  }
+
+  /** The automation fires its last event for the ticket again (automations resend; deliveries repeat). */
+  refire(ticketId: number): void {
     this.fireTicketEvent(ticketId, 'ticket_updated');
   }
 

@@ -110,6 +110,19 @@ export class FakeZendesk extends FakeHelpdeskServer {
     this.fireTicketEvent(ticketId, 'ticket_updated');
   }
 
+  /** An agent changes the priority in the UI; the trigger fires. */
+  agentSetPriority(ticketId: number, priority: 'low' | 'normal' | 'high' | 'urgent'): void {
+    const t = this.tickets.get(ticketId)!;
+    t.priority = priority;
+    t.updated_at = now();
+    this.fireTicketEvent(ticketId, 'ticket_updated');
+  }
+
+  /** The trigger's webhook is delivered again (Zendesk retries a delivery it thinks failed). */
+  refire(ticketId: number): void {
+    this.fireTicketEvent(ticketId, 'ticket_updated');
+  }
+
   protected authorized(req: FakeRequest): boolean {
     // content_url is served to anyone holding its token (Zendesk's default, without private attachments).
     if (req.path.startsWith('/attachments/token/')) return true;

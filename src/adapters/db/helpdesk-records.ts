@@ -3,7 +3,7 @@ import type { TicketStatus, TicketSummary } from '../../ports/helpdesk.ts';
 import type { CachedTicket, HelpdeskRecords, WriteRecord } from '../../ports/helpdesk-records.ts';
 
 interface CacheRow {
-  ticket_id: number; status: TicketStatus; requester_id: number; requester_phone: string; updated_at: Date; seen_at: Date; attachment_bytes: number;
+  ticket_id: number; status: TicketStatus; requester_id: number; requester_phone: string; updated_at: Date; seen_at: Date; attachment_bytes: number; priority: string | null;
 }
 
 export class SqlHelpdeskRecords implements HelpdeskRecords {
@@ -35,24 +35,25 @@ export class SqlHelpdeskRecords implements HelpdeskRecords {
 
   async cachedTicket(helpdesk: string, ticketId: number): Promise<CachedTicket | null> {
     const [r] = await this.sql.query<CacheRow>(
-      `SELECT ticket_id, status, requester_id, requester_phone, updated_at, seen_at, attachment_bytes FROM ticket_cache WHERE helpdesk = $1 AND ticket_id = $2`,
+      `SELECT ticket_id, status, requester_id, requester_phone, updated_at, seen_at, attachment_bytes, priority FROM ticket_cache WHERE helpdesk = $1 AND ticket_id = $2`,
       [helpdesk, ticketId],
     );
     if (!r) return null;
     return {
       id: r.ticket_id, status: r.status, requesterId: r.requester_id, requesterPhone: r.requester_phone,
-      updatedAt: new Date(r.updated_at), seenAt: new Date(r.seen_at), attachmentBytes: r.attachment_bytes,
+      updatedAt: new Date(r.updated_at), seenAt: new Date(r.seen_at), attachmentBytes: r.attachment_bytes, priority: r.priority,
     };
   }
 
   async cacheTicket(helpdesk: string, s: TicketSummary, addAttachmentBytes = 0): Promise<void> {
     await this.sql.query(
-      `INSERT INTO ticket_cache (helpdesk, ticket_id, status, requester_id, requester_phone, updated_at, seen_at, attachment_bytes)
-       VALUES ($1, $2, $3, $4, $5, $6, now(), $7)
+      `INSERT INTO ticket_cache (helpdesk, ticket_id, status, requester_id, requester_phone, updated_at, seen_at, attachment_bytes, priority)
+       VALUES ($1, $2, $3, $4, $5, $6, now(), $7, $8)
        ON CONFLICT (helpdesk, ticket_id) DO UPDATE SET status = EXCLUDED.status, requester_id = EXCLUDED.requester_id,
          requester_phone = CASE WHEN EXCLUDED.requester_phone = '' THEN ticket_cache.requester_phone ELSE EXCLUDED.requester_phone END,
-         updated_at = EXCLUDED.updated_at, seen_at = now(), attachment_bytes = ticket_cache.attachment_bytes + EXCLUDED.attachment_bytes`,
-      [helpdesk, s.id, s.status, s.requesterId, s.requesterPhone, s.updatedAt, addAttachmentBytes],
+         updated_at = EXCLUDED.updated_at, seen_at = now(), attachment_bytes = ticket_cache.attachment_bytes + EXCLUDED.attachment_bytes,
+         priority = COALESCE(EXCLUDED.priority, ticket_cache.priority)`,
+      [helpdesk, s.id, s.status, s.requesterId, s.requesterPhone, s.updatedAt, addAttachmentBytes, s.priority ?? null],
     );
   }
 

@@ -495,6 +495,8 @@ const MIGRATIONS: Migration[] = [
       );
       CREATE INDEX csat_ratings_ticket ON csat_ratings (helpdesk, ticket_id, id DESC);
       CREATE INDEX csat_ratings_at ON csat_ratings (at);
+      -- A remote ticket's priority as last seen, so an event that changed it is a ticket.priority_changed.
+      ALTER TABLE ticket_cache ADD COLUMN priority text;
     `,
   },
 ];

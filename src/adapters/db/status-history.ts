@@ -16,7 +16,8 @@ export class SqlStatusHistory implements StatusHistory {
       );
       await new SqlEventOutbox(tx).record([{
         type: 'ticket.status_changed', dedupeKey: `ticket.status_changed:${helpdesk}:${row!.id}`, helpdesk, ticketId,
-        data: { ticket: { id: ticketId, status: c.status, previousStatus: c.previous }, changedBy: c.changedBy }, causedBy: c.causedBy ?? [],
+        data: { ticket: { id: ticketId, status: c.status, previousStatus: c.previous, ...(c.tags ? { tags: c.tags } : {}) }, changedBy: c.changedBy },
+        causedBy: c.causedBy ?? [],
       }]);
     });
     this.onRecorded?.();

@@ -20,8 +20,10 @@ export const PAGE = 100;
 export interface FwAttachment { id?: number; name: string; content_type: string; size: number; attachment_url: string }
 export interface FwTicket {
   id: number; subject: string; status: number; requester_id: number; description?: string; created_at: string; updated_at: string;
-  attachments?: FwAttachment[]; tags?: string[];
+  attachments?: FwAttachment[]; tags?: string[]; priority?: number;
 }
+/** Freshdesk's and Freshservice's priorities (1–4), by name. */
+const PRIORITY_NAMES: Record<number, string> = { 1: 'low', 2: 'medium', 3: 'high', 4: 'urgent' };
 export interface FwConversation {
   id: number; body: string; incoming: boolean; private: boolean; user_id: number; created_at: string; attachments?: FwAttachment[];
 }
@@ -64,7 +66,10 @@ export function noteRequest(input: AddNoteInput): Promise<RestRequest> {
 }
 
 export function summaryOf(t: FwTicket, requester: FwEmbeddedRequester | undefined): TicketSummary {
-  return { id: t.id, status: freshworksStatus(t.status), requesterId: t.requester_id, requesterPhone: phoneOf(requester), updatedAt: new Date(t.updated_at) };
+  return {
+    id: t.id, status: freshworksStatus(t.status), requesterId: t.requester_id, requesterPhone: phoneOf(requester), updatedAt: new Date(t.updated_at),
+    ...(t.priority === undefined ? {} : { priority: PRIORITY_NAMES[t.priority] ?? String(t.priority) }),
+  };
 }
 
 export function phoneOf(r: FwEmbeddedRequester | undefined): string {

@@ -7,6 +7,7 @@ import type { HelpdeskRecords } from '../../ports/helpdesk-records.ts';
 import { escapeHtml } from '../../domain/html.ts';
 import { writeMarker } from '../../domain/write-marker.ts';
 import type { StatusHistory } from '../../ports/status-history.ts';
+import type { EventOutbox } from '../../ports/event-outbox.ts';
 
 export interface RecordedOptions {
   /** How long a cached ticket summary serves threading before it is fetched again. */
@@ -15,6 +16,8 @@ export interface RecordedOptions {
   attachmentLink: (a: AttachmentInput) => string;
   /** Status changes seen in helpdesk events are recorded here. */
   history?: StatusHistory;
+  /** Where a priority change seen in an event is recorded (ticket.priority_changed). */
+  events?: EventOutbox;
   /** HELPDESK_SMS_TAG: the tag every ticket smsdesk opens carries, which auto-SMS looks for (default `sms`). */
   smsTag?: string;
 }
@@ -44,6 +47,10 @@ export class RecordedHelpdesk implements RecordedRemoteHelpdesk {
     return this.inner.name;
   }
 
+  get createdPriority() {
+    return this.inner.createdPriority;
+  }
+
   get attachmentCapBytes() {
     return this.inner.attachmentCapBytes;
   }
@@ -71,6 +78,7 @@ export class RecordedHelpdesk implements RecordedRemoteHelpdesk {
       });
       await this.records.cacheTicket(this.name, {
         id, status: 'open', requesterId: input.requesterId, requesterPhone: input.requesterPhone, updatedAt: new Date(),
+        priority: this.inner.createdPriority,
       }, bytes(fit.kept));
       // Every agent message on a ticket smsdesk opened is a reply auto-SMS may send.
       await this.records.markHandled(this.name, id, 0);
@@ -146,7 +154,15 @@ export class RecordedHelpdesk implements RecordedRemoteHelpdesk {
     if (!view) return null;
     // The change (and its event) before the cache moves on: a crash in between sees the change again, never misses it.
     if (before && before.status !== view.summary.status) {
-      await this.opts.history?.record(this.name, ticketId, { status: view.summary.status, previous: before.status, changedBy: this.name });
+      await this.opts.history?.record(this.name, ticketId, { status: view.summary.status, previous: before.status, changedBy: this.name, tags: view.tags });
+    }
+    const priority = view.summary.priority ?? null;
+    if (before?.priority && priority && before.priority !== priority) {
+      await this.opts.events?.record([{
+        type: 'ticket.priority_changed', dedupeKey: `ticket.priority_changed:${this.name}:${ticketId}:${view.summary.updatedAt.toISOString()}:${priority}`,
+        helpdesk: this.name, ticketId,
+        data: { ticket: { id: ticketId, status: view.summary.status, priority, previousPriority: before.priority, tags: view.tags, requesterPhone: view.summary.requesterPhone } },
+      }]);
     }
     await this.records.cacheTicket(this.name, view.summary);
     return view;

@@ -24,6 +24,8 @@ interface FdValidationError { description?: string; errors?: { field?: string; c
 export class FreshdeskHelpdesk implements RemoteHelpdesk {
   readonly name = 'freshdesk' as const;
   readonly attachmentCapBytes = ATTACHMENT_CAP;
+  /** Tickets from texts are created Low (freshworks.ts newTicketFields). */
+  readonly createdPriority = 'low';
   readonly client: RestClient;
 
   constructor(opts: FreshworksOptions) {

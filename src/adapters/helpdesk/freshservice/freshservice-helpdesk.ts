@@ -37,6 +37,8 @@ interface FsTicket extends FwTicket { requester?: FwEmbeddedRequester }
 export class FreshserviceHelpdesk implements RemoteHelpdesk {
   readonly name = 'freshservice' as const;
   readonly attachmentCapBytes = ATTACHMENT_CAP;
+  /** Tickets from texts are created Low (freshworks.ts newTicketFields). */
+  readonly createdPriority = 'low';
   readonly client: RestClient;
   /** Creates of one phone under way in this process: later callers share the first one's answer. */
   private readonly creating = new Map<string, Promise<HelpdeskContact>>();

@@ -21,7 +21,7 @@ interface ZdUser { id: number; name: string; phone: string | null; external_id: 
 interface ZdAttachment { id: number; file_name: string; content_url: string; content_type: string; size: number }
 interface ZdTicket {
   id: number; subject: string | null; description: string; status: ZdStatus; requester_id: number; tags?: string[];
-  created_at: string; updated_at: string;
+  created_at: string; updated_at: string; priority?: string | null;
 }
 interface ZdComment {
   id: number; author_id: number; body: string; html_body: string; public: boolean; created_at: string; attachments?: ZdAttachment[];
@@ -58,6 +58,8 @@ export class ZendeskHelpdesk implements RemoteHelpdesk {
    * is far below that; a file past it is refused by the upload and the call fails.
    */
   readonly attachmentCapBytes = null;
+  /** Tickets from texts are created with priority low. */
+  readonly createdPriority = 'low';
   readonly client: RestClient;
 
   constructor(opts: ZendeskOptions) {
@@ -280,7 +282,10 @@ export class ZendeskHelpdesk implements RemoteHelpdesk {
 }
 
 function summary(t: ZdTicket, requester: ZdUser | undefined): TicketSummary {
-  return { id: t.id, status: status(t.status), requesterId: t.requester_id, requesterPhone: requester ? phoneOf(requester) : '', updatedAt: new Date(t.updated_at) };
+  return {
+    id: t.id, status: status(t.status), requesterId: t.requester_id, requesterPhone: requester ? phoneOf(requester) : '', updatedAt: new Date(t.updated_at),
+    ...(t.priority === undefined ? {} : { priority: t.priority }),
+  };
 }
 
 function status(s: ZdStatus): TicketStatus {
