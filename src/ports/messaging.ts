@@ -42,6 +42,29 @@ export class SendError extends Error {
   }
 }
 
+/** Twilio's Calls API as smsdesk needs it: a call that reads `say` aloud (voice alerts). */
+export interface CallRequest {
+  accountSid: string;
+  /** The caller ID: one of the account's Twilio numbers (or a verified caller ID), E.164. */
+  from: string;
+  to: string;
+  /** The text the call reads; the adapter turns it into TwiML (domain/twiml.ts sayTwiml). */
+  say: string;
+  /** Where Twilio reports the call's progress (initiated, ringing, answered, completed), signed as any webhook. */
+  statusCallback?: string;
+}
+
+export interface PlacedCall {
+  sid: string;
+  /** Twilio's Call status: `queued` right after the create. */
+  status: string;
+}
+
+/** A call Twilio lists that may be the one an unclear attempt created. */
+export interface CallCandidate extends PlacedCall {
+  dateCreated: Date;
+}
+
 /** What a Twilio phone number can do, as Twilio lists it (IncomingPhoneNumbers `capabilities`). */
 export interface NumberCapabilities {
   sms: boolean;
@@ -64,4 +87,18 @@ export interface Messaging {
   capabilities(accountSid: string, number: string): Promise<NumberCapabilities | null>;
   /** The account's phone numbers with their capabilities (the console's settings); null when Twilio cannot be asked. */
   listNumbers(accountSid: string): Promise<({ number: string } & NumberCapabilities)[] | null>;
+  /**
+   * Places a voice call that reads `say`. Twilio's refusals, throttling and unanswered requests are `SendError`s
+   * exactly as for `send` (`rejected` with Twilio's code, e.g. 21210 a From that is not the account's, 21211 a bad
+   * To; `throttled`; `unclear`: reconcile with `findCalls` before calling again). A `say` that cannot become TwiML
+   * (empty, or past Twilio's 4000 characters) throws the domain's `AppError` `invalid_say` before any request:
+   * check it with `sayTwiml` when the text is known.
+   */
+  call(request: CallRequest): Promise<PlacedCall>;
+  /**
+   * The calls this account placed from `from` to `to` created since `since` (allowing for clock skew), newest
+   * first: the candidates for what an unclear `call` created. Calls carry no text to match by, so which of them
+   * are already smsdesk's is for the caller to rule out (known SIDs, a status callback naming the attempt).
+   */
+  findCalls(query: { accountSid: string; from: string; to: string; since: Date }): Promise<CallCandidate[]>;
 }

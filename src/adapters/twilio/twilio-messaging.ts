@@ -1,5 +1,16 @@
 import type { TwilioAccount } from '../../config.ts';
-import { SendError, type Messaging, type NumberCapabilities, type SendRequest, type SentCandidate, type SentMessage } from '../../ports/messaging.ts';
+import { sayTwiml } from '../../domain/twiml.ts';
+import {
+  SendError,
+  type CallCandidate,
+  type CallRequest,
+  type Messaging,
+  type NumberCapabilities,
+  type PlacedCall,
+  type SendRequest,
+  type SentCandidate,
+  type SentMessage,
+} from '../../ports/messaging.ts';
 import { createTwilioClient, type TwilioClient } from './client.ts';
 import { AdaptiveLimit } from './adaptive-limit.ts';
 
@@ -50,18 +61,7 @@ export class TwilioMessaging implements Messaging {
    * the caller's to retry after Retry-After. Either way Twilio created nothing, so nothing can be doubled.
    */
   async send(request: SendRequest): Promise<SentMessage> {
-    for (let tries = 1; ; tries++) {
-      const outcome = await this.sendOnce(request);
-      if ('sent' in outcome) return outcome.sent;
-      if (!outcome.overshoot || tries >= MAX_TRIES_ON_OVERSHOOT) throw outcome.error;
-    }
-  }
-
-  private async sendOnce(request: SendRequest): Promise<{ sent: SentMessage } | { error: SendError; overshoot: boolean }> {
-    const client = this.client(request.accountSid);
-    const limit = this.limitFor(request.accountSid);
-    const inFlight = await limit.acquire();
-    try {
+    return this.create(request.accountSid, async (client) => {
       const message = await client.messages.create({
         to: request.to,
         from: request.from,
@@ -69,8 +69,53 @@ export class TwilioMessaging implements Messaging {
         ...(request.mediaUrls.length ? { mediaUrl: request.mediaUrls } : {}),
         statusCallback: request.statusCallback,
       });
+      return { sid: message.sid, status: message.status };
+    });
+  }
+
+  /**
+   * `POST /Calls.json` with the TwiML inline (https://www.twilio.com/docs/voice/api/call-resource), through the
+   * same per-account concurrency limit as messages: Twilio's concurrency limit is the account's, whatever the
+   * resource. With a StatusCallback, every progress event is asked for: `initiated` comes first, so an unclear
+   * create is usually named by a callback well before it is retried (as with messages, the URL can carry the
+   * attempt's id); without events Twilio would send only `completed`.
+   */
+  async call(request: CallRequest): Promise<PlacedCall> {
+    // Before anything is sent: a text that cannot be TwiML is the caller's error, not Twilio's.
+    const twiml = sayTwiml(request.say);
+    return this.create(request.accountSid, async (client) => {
+      const call = await client.calls.create({
+        to: request.to,
+        from: request.from,
+        twiml,
+        ...(request.statusCallback === undefined
+          ? {}
+          : { statusCallback: request.statusCallback, statusCallbackMethod: 'POST', statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'] }),
+      });
+      return { sid: call.sid, status: call.status };
+    });
+  }
+
+  /** One create through the account's limit, sent again at once while its 429s are our own overshoot. */
+  private async create<T>(accountSid: string, request: (client: TwilioClient) => Promise<T>): Promise<T> {
+    for (let tries = 1; ; tries++) {
+      const outcome = await this.createOnce(accountSid, request);
+      if ('created' in outcome) return outcome.created;
+      if (!outcome.overshoot || tries >= MAX_TRIES_ON_OVERSHOOT) throw outcome.error;
+    }
+  }
+
+  private async createOnce<T>(
+    accountSid: string,
+    request: (client: TwilioClient) => Promise<T>,
+  ): Promise<{ created: T } | { error: SendError; overshoot: boolean }> {
+    const client = this.client(accountSid);
+    const limit = this.limitFor(accountSid);
+    const inFlight = await limit.acquire();
+    try {
+      const created = await request(client);
       limit.release('ok', inFlight);
-      return { sent: { sid: message.sid, status: message.status } };
+      return { created };
     } catch (err) {
       const error = toSendError(err);
       const throttled = error.kind === 'throttled';
@@ -95,6 +140,20 @@ export class TwilioMessaging implements Messaging {
     return recent
       .filter((m) => m.body === query.body && m.dateCreated.getTime() >= query.since.getTime() - CLOCK_SKEW_MS)
       .map((m) => ({ sid: m.sid, status: m.status, createdAt: m.dateCreated }));
+  }
+
+  /**
+   * Not filtered by StartTime: a call still queued (behind the account's calls-per-second limit, the likeliest
+   * state right after an unclear create) has no start_time yet ("Empty if the call has not yet been dialed",
+   * https://www.twilio.com/docs/voice/api/call-resource). The last 50 calls between the two numbers, matched by
+   * date_created like findSent.
+   */
+  async findCalls(query: { accountSid: string; from: string; to: string; since: Date }): Promise<CallCandidate[]> {
+    const recent = await this.client(query.accountSid).calls.list({ from: query.from, to: query.to, limit: 50 });
+    return recent
+      .filter((c) => c.dateCreated.getTime() >= query.since.getTime() - CLOCK_SKEW_MS)
+      .sort((a, b) => b.dateCreated.getTime() - a.dateCreated.getTime())
+      .map((c) => ({ sid: c.sid, status: c.status, dateCreated: c.dateCreated }));
   }
 
   async capabilities(accountSid: string, number: string): Promise<NumberCapabilities | null> {

@@ -19,11 +19,13 @@ export interface ControlContext {
   sendInbound: (input: InboundInput) => Promise<InboundResult>;
   /** Every message, inbound and outbound, with its status history. */
   messages: () => unknown[];
+  /** Every call, with what it said and its status history. */
+  calls: () => unknown[];
 }
 
 /**
  * `/__emulator/*`: lets a developer (or the app's sandbox mode) inject an inbound message over
- * HTTP and see every message. Unauthenticated, which is acceptable only because the emulator
+ * HTTP and see every message and call. Unauthenticated, which is acceptable only because the emulator
  * listens on loopback.
  */
 export async function handleControlRoute(req: IncomingMessage, res: ServerResponse, pathname: string, ctx: ControlContext): Promise<void> {
@@ -33,6 +35,10 @@ export async function handleControlRoute(req: IncomingMessage, res: ServerRespon
   }
   if (pathname === '/__emulator/messages' && req.method === 'GET') {
     sendJson(res, 200, ctx.messages());
+    return;
+  }
+  if (pathname === '/__emulator/calls' && req.method === 'GET') {
+    sendJson(res, 200, ctx.calls());
     return;
   }
   if (pathname !== '/__emulator/inbound' || req.method !== 'POST') {

@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { segmentInfo } from '../../../domain/segments.ts';
 import { EventLog, Hold, type WaitOptions } from '../../event-log.ts';
+import { callView, handleCallsRoute, type CallsRouteContext, type EmulatorCallView } from './calls-api.ts';
+import { CallEngine, type CallOutcome, type CallStatusCallbackLog } from './calls.ts';
 import { handleControlRoute } from './control.ts';
 import { closeServer, listen, sendJson, sendTwilioNotFound } from './http-util.ts';
 import { EmulatorUsageError, inboundParams, postWebhook, type InboundInput, type InboundResult } from './inbound.ts';
@@ -96,10 +98,14 @@ export interface TwilioEmulator {
   waitForInbound(predicate: (webhook: InboundWebhookLog) => boolean, opts?: WaitOptions): Promise<InboundWebhookLog>;
   /** A request to the API origin matching, as it arrived. */
   waitForApiRequest(predicate: (request: ApiRequestLog) => boolean, opts?: WaitOptions): Promise<ApiRequestLog>;
+  /** A call (created through the Calls API) matching, as it was created or at a change: dialed, a new status, its TwiML read. */
+  waitForCall(predicate: (call: EmulatorCallView) => boolean, opts?: WaitOptions): Promise<EmulatorCallView>;
+  /** A call's status callback matching, once it was answered (or failed). */
+  waitForCallStatusCallback(predicate: (callback: CallStatusCallbackLog) => boolean, opts?: WaitOptions): Promise<CallStatusCallbackLog>;
   /** Cursors for `since`: the position of the next event of each kind. */
-  cursors(): { messages: number; statusCallbacks: number; inbound: number; apiRequests: number };
+  cursors(): { messages: number; statusCallbacks: number; inbound: number; apiRequests: number; calls: number; callStatusCallbacks: number };
   /**
-   * Create requests from now on wait (counted against `maxConcurrentRequests`) until `release()`, so a test can
+   * Message create requests from now on wait (counted against `maxConcurrentRequests`) until `release()`, so a test can
    * have exactly N in flight. One hold at a time: a new one releases the previous.
    */
   holdCreates(): HeldCreates;
@@ -125,9 +131,24 @@ export interface TwilioEmulator {
   setMessagingServiceSender(serviceSid: string, from: string | null): void;
   /** Messages created to `to` from now on end `undelivered`/`failed` with this ErrorCode; null: delivered again. */
   setDeliveryOutcome(to: string, outcome: DeliveryOutcome | null): void;
-  /** The next `n` create requests fail with this answer, or (`hangMs`) create the message but answer late. Cumulative. */
+  /** The next `n` message create requests fail with this answer, or (`hangMs`) create the message but answer late. Cumulative. */
   failNextCreates(n: number, fault: CreateFault): void;
   setOutboundOptions(settings: Partial<OutboundSettings>): void;
+
+  // Voice calls API (POST/GET …/Calls.json, GET …/Calls/{Sid}.json).
+  /** Every call, oldest first, with what it said (also `GET /__emulator/calls`). */
+  calls(): EmulatorCallView[];
+  /** Every call status callback, in the order the answers came back. */
+  readonly callStatusCallbacks: readonly CallStatusCallbackLog[];
+  /** Calls created to `to` from now on end `busy`, `no-answer` or `failed` instead of being answered; null: answered again. */
+  setCallOutcome(to: string, outcome: CallOutcome | null): void;
+  /**
+   * The numbers `accountSid` may call from (its Twilio numbers and verified caller IDs): a call From another phone
+   * number answers 400 / 21210. null (the default) allows every phone number, as IncomingPhoneNumbers owns them all.
+   */
+  setCallerIds(accountSid: string, numbers: readonly string[] | null): void;
+  /** The next `n` call create requests fail with this answer, or (`hangMs`) place the call but answer late. Cumulative. */
+  failNextCallCreates(n: number, fault: CreateFault): void;
   close(): Promise<void>;
 }
 
@@ -143,6 +164,7 @@ export async function startTwilioEmulator(opts: EmulatorOptions): Promise<Twilio
   const settings: OutboundSettings = { ...DEFAULT_OUTBOUND_SETTINGS };
   applySettings(settings, opts);
   const engine = new OutboundEngine(store, scheduler, senders, authTokens, settings);
+  const callEngine = new CallEngine(scheduler, authTokens, settings);
   const apiRequests = new EventLog<ApiRequestLog>('API requests', (r) => `${r.method} ${r.path}`);
   const cdnRequests = new EventLog<CdnRequestLog>('CDN requests', (r) => r.path);
   const inboundWebhooks = new EventLog<InboundWebhookLog>(
@@ -153,6 +175,8 @@ export async function startTwilioEmulator(opts: EmulatorOptions): Promise<Twilio
     'outbound messages',
     (m) => `${m.sid} ${m.from} → ${m.to} ${JSON.stringify(m.body)} ${m.status}`,
   );
+  const callChanges = new EventLog<EmulatorCallView>('calls', (c) => `${c.sid} ${c.from} → ${c.to} ${c.status}${c.spoken ? ` said ${JSON.stringify(c.spoken)}` : ''}`);
+  callEngine.onChange = (call) => callChanges.push(callView(call));
   let createHold: Hold<CreateRequestLog> | null = null;
   let webhookUrl = opts.webhookUrl;
 
@@ -241,8 +265,12 @@ export async function startTwilioEmulator(opts: EmulatorOptions): Promise<Twilio
     return message;
   }
 
-  const messagesContext: MessagesRouteContext = { store, authTokens, engine, scheduler, concurrency: { active: 0 }, hold: () => createHold };
+  // One count of create requests in flight for Messages and Calls: Twilio's concurrency limit is the account's.
+  const concurrency = { active: 0 };
+  const messagesContext: MessagesRouteContext = { store, authTokens, engine, scheduler, concurrency, hold: () => createHold };
+  const callsContext: CallsRouteContext = { engine: callEngine, authTokens, scheduler, settings, concurrency };
   const messages = (): EmulatorMessageView[] => messageViews(store, apiBaseUrl);
+  const calls = (): EmulatorCallView[] => [...callEngine.calls.values()].map(callView);
   engine.onChange = (message) => messageChanges.push(messageView(store, apiBaseUrl, message));
 
   const apiServer = createServer((req, res) => {
@@ -250,9 +278,10 @@ export async function startTwilioEmulator(opts: EmulatorOptions): Promise<Twilio
     const pathname = url.pathname;
     apiRequests.push({ method: req.method ?? 'GET', path: req.url ?? '/', authorization: req.headers.authorization });
     guarded(res, async () => {
-      if (pathname.startsWith('/__emulator/')) await handleControlRoute(req, res, pathname, { sendInbound, messages });
+      if (pathname.startsWith('/__emulator/')) await handleControlRoute(req, res, pathname, { sendInbound, messages, calls });
       else if (handleMediaRoute(mediaContext, req, res, pathname)) return;
       else if (handleNumbersRoute({ authTokens, senders }, req, res, url)) return;
+      else if (await handleCallsRoute(callsContext, req, res, url)) return;
       else if (!(await handleMessagesRoute(messagesContext, req, res, url))) sendTwilioNotFound(res, pathname);
     });
   });
@@ -273,11 +302,15 @@ export async function startTwilioEmulator(opts: EmulatorOptions): Promise<Twilio
     waitForStatusCallback: (predicate, waitOpts) => engine.callbackLog.waitFor(predicate, waitOpts),
     waitForInbound: (predicate, waitOpts) => inboundWebhooks.waitFor(predicate, waitOpts),
     waitForApiRequest: (predicate, waitOpts) => apiRequests.waitFor(predicate, waitOpts),
+    waitForCall: (predicate, waitOpts) => callChanges.waitFor(predicate, waitOpts),
+    waitForCallStatusCallback: (predicate, waitOpts) => callEngine.callbackLog.waitFor(predicate, waitOpts),
     cursors: () => ({
       messages: messageChanges.cursor(),
       statusCallbacks: engine.callbackLog.cursor(),
       inbound: inboundWebhooks.cursor(),
       apiRequests: apiRequests.cursor(),
+      calls: callChanges.cursor(),
+      callStatusCallbacks: callEngine.callbackLog.cursor(),
     }),
     holdCreates() {
       createHold?.release();
@@ -316,12 +349,26 @@ export async function startTwilioEmulator(opts: EmulatorOptions): Promise<Twilio
     },
     setOutboundOptions(partial) {
       applySettings(settings, partial);
+      callEngine.repump();
+    },
+    calls,
+    callStatusCallbacks: callEngine.callbackLog.entries,
+    setCallOutcome(to, outcome) {
+      callEngine.setOutcome(to, outcome);
+    },
+    setCallerIds(accountSid, numbers) {
+      callEngine.setCallerIds(accountSid, numbers);
+    },
+    failNextCallCreates(n, fault) {
+      callEngine.failNextCreates(n, fault);
     },
     async close() {
       // First, so no timer fires and no status callback starts once closing has begun.
       scheduler.close();
       createHold?.release();
-      for (const log of [apiRequests, cdnRequests, inboundWebhooks, messageChanges, engine.sentLog, engine.callbackLog]) log.close('the emulator closed');
+      for (const log of [apiRequests, cdnRequests, inboundWebhooks, messageChanges, engine.sentLog, engine.callbackLog, callChanges, callEngine.callbackLog]) {
+        log.close('the emulator closed');
+      }
       await Promise.all([closeServer(apiServer), closeServer(cdnServer)]);
     },
   };
@@ -342,6 +389,12 @@ function applySettings(settings: OutboundSettings, partial: Partial<OutboundSett
       throw new RangeError(`maxConcurrentRequests must be a positive integer, got ${partial.maxConcurrentRequests}`);
     }
     settings.maxConcurrentRequests = partial.maxConcurrentRequests;
+  }
+  if (partial.callsPerSecond !== undefined) {
+    if (!(Number.isFinite(partial.callsPerSecond) && partial.callsPerSecond > 0)) {
+      throw new RangeError(`callsPerSecond must be a positive number, got ${partial.callsPerSecond}`);
+    }
+    settings.callsPerSecond = partial.callsPerSecond;
   }
   if (partial.duplicateCallbacks !== undefined) settings.duplicateCallbacks = partial.duplicateCallbacks;
   if (partial.shuffleCallbacks !== undefined) settings.shuffleCallbacks = partial.shuffleCallbacks;

@@ -1,6 +1,7 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Hold } from '../../event-log.ts';
 import { isAuthorized, readForm, sendJson, sendTwilioError, sendTwilioNotFound, sendUnauthorized } from './http-util.ts';
+import { inDateRanges, listPage, PAGING_ERROR, readDateFilters, readPaging } from './listing.ts';
 import { mediaPath } from './media.ts';
 import type { OutboundEngine, TwilioApiError } from './outbound.ts';
 import type { Scheduler } from './scheduler.ts';
@@ -29,9 +30,6 @@ export interface CreateRequestLog {
 const MESSAGES_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/;
 const MESSAGE_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\/([^/]+)\.json$/;
 const FORM_LIMIT_BYTES = 1024 * 1024;
-const DEFAULT_PAGE_SIZE = 50;
-const MAX_PAGE_SIZE = 1000;
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Twilio's REST dates: RFC 2822 with a numeric zone. */
 export function rfc2822(date: Date): string {
@@ -238,103 +236,36 @@ async function updateMessage(ctx: MessagesRouteContext, req: IncomingMessage, re
   sendJson(res, 200, messageResource(message));
 }
 
-interface DateRange {
-  /** Inclusive, ms since the epoch. */
-  start: number;
-  /** Exclusive. */
-  end: number;
-}
-
-/** `YYYY-MM-DD` is that whole UTC day; a date-time (the SDK sends ISO 8601) is that second. */
-function parseDateFilter(value: string): DateRange | undefined {
-  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-  if (day) {
-    const start = Date.UTC(Number(day[1]), Number(day[2]) - 1, Number(day[3]));
-    return Number.isNaN(start) ? undefined : { start, end: start + DAY_MS };
-  }
-  const instant = Date.parse(value);
-  if (Number.isNaN(instant)) return undefined;
-  const start = instant - (instant % 1000);
-  return { start, end: start + 1000 };
-}
-
-const FILTER_NAMES = ['To', 'From', 'DateSent', 'DateSent<', 'DateSent>'] as const;
-
 /**
- * Newest first, with Twilio's paging envelope. `DateSent>` means on or after, `DateSent<` on or
- * before; a message without `date_sent` (not sent yet) matches no DateSent filter. Next/previous
- * pages carry a PageToken (the SID the page continues from), so paging is stable while messages
- * are being created, as with Twilio.
+ * Newest first, with Twilio's paging envelope (listing.ts). `DateSent>` means on or after, `DateSent<` on or
+ * before; a message without `date_sent` (not sent yet) matches no DateSent filter.
  */
 function listMessages(ctx: MessagesRouteContext, res: ServerResponse, url: URL, accountSid: string): void {
   const query = url.searchParams;
   const filters = new URLSearchParams();
-  for (const name of FILTER_NAMES) {
-    const value = query.get(name);
-    if (value !== null) filters.set(name, value);
+  const to = query.get('To');
+  const from = query.get('From');
+  if (to !== null) filters.set('To', to);
+  if (from !== null) filters.set('From', from);
+  const dateSent = readDateFilters(query, 'DateSent', filters);
+  if (typeof dateSent === 'string') {
+    sendTwilioError(res, 400, 20001, dateSent);
+    return;
   }
-  const ranges: Partial<Record<'DateSent' | 'DateSent<' | 'DateSent>', DateRange>> = {};
-  for (const name of ['DateSent', 'DateSent<', 'DateSent>'] as const) {
-    const value = filters.get(name);
-    if (value === null) continue;
-    const range = parseDateFilter(value);
-    if (!range) {
-      sendTwilioError(res, 400, 20001, `Invalid ${name}: ${value} is not a date (YYYY-MM-DD) or date-time`);
-      return;
-    }
-    ranges[name] = range;
-  }
-  const pageSize = Number(query.get('PageSize') ?? DEFAULT_PAGE_SIZE);
-  const page = Number(query.get('Page') ?? 0);
-  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE || !Number.isInteger(page) || page < 0) {
-    sendTwilioError(res, 400, 20001, `PageSize must be 1 to ${MAX_PAGE_SIZE} and Page a non-negative integer`);
+  const paging = readPaging(query);
+  if (!paging) {
+    sendTwilioError(res, 400, 20001, PAGING_ERROR);
     return;
   }
 
-  const to = filters.get('To');
-  const from = filters.get('From');
   const matching = [...ctx.store.messages.values()]
-    .filter((m) => {
-      if (m.accountSid !== accountSid) return false;
-      if (to !== null && m.to !== to) return false;
-      if (from !== null && m.from !== from) return false;
-      if (ranges.DateSent || ranges['DateSent<'] || ranges['DateSent>']) {
-        const sent = m.dateSent?.getTime();
-        if (sent === undefined) return false;
-        if (ranges.DateSent && (sent < ranges.DateSent.start || sent >= ranges.DateSent.end)) return false;
-        if (ranges['DateSent>'] && sent < ranges['DateSent>'].start) return false;
-        if (ranges['DateSent<'] && sent >= ranges['DateSent<'].end) return false;
-      }
-      return true;
-    })
+    .filter(
+      (m) =>
+        m.accountSid === accountSid &&
+        (to === null || m.to === to) &&
+        (from === null || m.from === from) &&
+        inDateRanges(m.dateSent, dateSent),
+    )
     .reverse();
-
-  const pageToken = query.get('PageToken');
-  const tokenIndex = pageToken === null ? -1 : matching.findIndex((m) => m.sid === pageToken.slice(2));
-  let start = page * pageSize;
-  if (tokenIndex >= 0 && pageToken?.startsWith('PA')) start = tokenIndex + 1;
-  else if (tokenIndex >= 0 && pageToken?.startsWith('PB')) start = Math.max(0, tokenIndex - pageSize);
-  const items = matching.slice(start, start + pageSize);
-
-  const base = url.pathname;
-  const pageUri = (pageNumber: number, token?: string): string => {
-    const params = new URLSearchParams(filters);
-    params.set('PageSize', String(pageSize));
-    params.set('Page', String(pageNumber));
-    if (token !== undefined) params.set('PageToken', token);
-    return `${base}?${params.toString()}`;
-  };
-  const last = items.at(-1);
-  const first = items[0];
-  sendJson(res, 200, {
-    messages: items.map(messageResource),
-    page,
-    page_size: pageSize,
-    start,
-    end: Math.max(start + items.length - 1, start),
-    uri: pageUri(page, pageToken ?? undefined),
-    first_page_uri: pageUri(0),
-    next_page_uri: last && start + items.length < matching.length ? pageUri(page + 1, `PA${last.sid}`) : null,
-    previous_page_uri: first && page > 0 && start > 0 ? pageUri(page - 1, `PB${first.sid}`) : null,
-  });
+  sendJson(res, 200, listPage({ url, filters, matching, key: 'messages', render: messageResource, ...paging }));
 }

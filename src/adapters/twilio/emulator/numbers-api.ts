@@ -51,9 +51,13 @@ export function handleNumbersRoute(ctx: NumbersRouteContext, req: IncomingMessag
   return true;
 }
 
+/** A stable SID per account and number, as a real number's never changes (also a Call's `phone_number_sid`). */
+export function phoneNumberSid(accountSid: string, phoneNumber: string): string {
+  return 'PN' + createHash('sha256').update(`${accountSid}:${phoneNumber}`).digest('hex').slice(0, 32);
+}
+
 function numberResource(ctx: NumbersRouteContext, accountSid: string, phoneNumber: string): Record<string, unknown> {
-  // A stable SID per account and number, as a real number's never changes.
-  const sid = 'PN' + createHash('sha256').update(`${accountSid}:${phoneNumber}`).digest('hex').slice(0, 32);
+  const sid = phoneNumberSid(accountSid, phoneNumber);
   return {
     account_sid: accountSid,
     address_requirements: 'none',

@@ -5,7 +5,7 @@ import type { Scheduler } from './scheduler.ts';
 import type { SenderRegistry } from './senders.ts';
 import { newSid, type EmulatorStore, type MessageStatus, type StoredMessage } from './store.ts';
 
-/** Tunables of the outbound Messages API; all can be changed while the emulator runs. */
+/** Tunables of the outbound Messages and Calls APIs; all can be changed while the emulator runs. */
 export interface OutboundSettings {
   /** Delay of each status step (queued → sending → sent → delivered); default 20 ms. */
   statusDelayMs: number;
@@ -20,6 +20,11 @@ export interface OutboundSettings {
   maxConcurrentRequests: number;
   /** Artificial latency of every create request, so tests can make requests overlap; default 0. */
   requestLatencyMs: number;
+  /**
+   * Calls each account starts per second; the rest wait `queued` (Twilio: "By default, each account is granted one
+   * CPS", https://www.twilio.com/docs/voice/api/call-resource). Default 1. The call steps use `statusDelayMs` too.
+   */
+  callsPerSecond: number;
 }
 
 export const DEFAULT_OUTBOUND_SETTINGS: OutboundSettings = {
@@ -28,6 +33,7 @@ export const DEFAULT_OUTBOUND_SETTINGS: OutboundSettings = {
   shuffleCallbacks: false,
   maxConcurrentRequests: 100,
   requestLatencyMs: 0,
+  callsPerSecond: 1,
 };
 
 /** How messages to a number end instead of `delivered`. */
@@ -63,6 +69,15 @@ export interface StatusCallbackLog {
  * connection dropped before anything is created (the client cannot tell whether it was).
  */
 export type CreateFault = { status: number; code?: number; message?: string } | { hangMs: number } | { dropConnection: true };
+
+/** Appends `n` copies of `fault` to `faults`, checked (the Messages and the Calls API each keep their own queue). */
+export function queueFaults(faults: CreateFault[], n: number, fault: CreateFault): void {
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`n must be a non-negative integer, got ${n}`);
+  if ('status' in fault && !(Number.isInteger(fault.status) && fault.status >= 400 && fault.status <= 599)) {
+    throw new RangeError(`fault status must be 4xx or 5xx, got ${fault.status}`);
+  }
+  for (let i = 0; i < n; i++) faults.push({ ...fault });
+}
 
 export interface CreateInput {
   accountSid: string;
@@ -174,11 +189,7 @@ export class OutboundEngine {
   }
 
   failNextCreates(n: number, fault: CreateFault): void {
-    if (!Number.isInteger(n) || n < 0) throw new RangeError(`n must be a non-negative integer, got ${n}`);
-    if ('status' in fault && !(Number.isInteger(fault.status) && fault.status >= 400 && fault.status <= 599)) {
-      throw new RangeError(`fault status must be 4xx or 5xx, got ${fault.status}`);
-    }
-    for (let i = 0; i < n; i++) this.faults.push({ ...fault });
+    queueFaults(this.faults, n, fault);
   }
 
   takeCreateFault(): CreateFault | undefined {

@@ -67,7 +67,7 @@ export interface StoredMedia {
 }
 
 /** Twilio SIDs: a two-letter type prefix and 32 lowercase hex digits. */
-export function newSid(prefix: 'SM' | 'MM' | 'ME'): string {
+export function newSid(prefix: 'SM' | 'MM' | 'ME' | 'CA'): string {
   return prefix + randomBytes(16).toString('hex');
 }
 
