@@ -244,9 +244,9 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     capabilities: (accountSid, number) => messaging.capabilities(accountSid, number),
     mediaProbe,
     templates,
-    onQueued: (ticketId) => {
-      sender.wake();
-      consoleEvents.publish({ event: 'message', data: { direction: 'outbound', status: 'queued', ticketId } });
+    onQueued: (ticketId, scheduled) => {
+      if (!scheduled) sender.wake();
+      consoleEvents.publish({ event: 'message', data: { direction: 'outbound', status: scheduled ? 'scheduled' : 'queued', ticketId } });
     },
     onScheduled: (at) => timers.wakeAt(at),
     monthlyLimit: async () => (await schedule.current()).monthlyLimit,

@@ -54,7 +54,8 @@ export interface SendOptions {
   /** Sizes of outbound media, asked of their servers before the message is accepted. */
   mediaProbe: MediaProbe;
   templates: TemplateStore;
-  onQueued: (ticketId: number | null) => void;
+  /** A message was stored: queued to send now, or scheduled (only a queued one is work for the sender). */
+  onQueued: (ticketId: number | null, scheduled: boolean) => void;
   /** SMS_MONTHLY_LIMIT as set now (Settings over the environment); null: none. */
   monthlyLimit: () => Promise<number | null>;
   /** A message was scheduled for `at` (the timer worker may want to wake then). */
@@ -250,7 +251,7 @@ export class SendMessage {
       { limit: await this.options.monthlyLimit() },
     );
     if (sending.sendAt) this.options.onScheduled?.(sending.sendAt);
-    this.options.onQueued(m.ticketId);
+    this.options.onQueued(m.ticketId, Boolean(sending.sendAt));
     return id;
   }
 

@@ -53,22 +53,36 @@ export class MessageQueries {
     // The pending scheduled messages come soonest first (the Scheduled screen); everything else oldest first.
     const scheduled = filter.status === 'scheduled';
     const order = scheduled ? 'm.send_at, m.id' : filter.newest ? 'm.created_at DESC, m.id DESC' : 'm.created_at, m.id';
+    // Only the filters given are in the statement: a catch-all "($n IS NULL OR …)" form defeats the indexes once
+    // the embedded database plans the prepared statement generically (a scan of every message for one id).
+    const params: unknown[] = [limit];
+    const where: string[] = [];
+    const param = (v: unknown, cast: string) => {
+      params.push(v);
+      return `$${params.length}::${cast}`;
+    };
+    if (filter.id !== undefined) where.push(`m.id = ${param(filter.id, 'int')}`);
+    if (filter.ticketId !== undefined) where.push(`m.ticket_id = ${param(filter.ticketId, 'bigint')}`);
+    if (filter.contactKey !== undefined) where.push(`m.contact_key = ${param(filter.contactKey, 'text')}`);
+    if (filter.status !== undefined) where.push(`m.status = ${param(filter.status, 'text')}`);
+    if (filter.number !== undefined) {
+      const n = param(filter.number, 'text');
+      where.push(`((m.direction = 'inbound' AND m.to_number = ${n}) OR (m.direction = 'outbound' AND m.from_number = ${n}))`);
+    }
+    if (filter.since !== undefined) where.push(`m.created_at >= ${param(filter.since, 'timestamptz')}`);
+    if (filter.until !== undefined) where.push(`m.created_at < ${param(filter.until, 'timestamptz')}`);
+    if (filter.createdBy !== undefined) where.push(`m.created_by = ${param(filter.createdBy, 'int')}`);
     const rows = await this.sql.query<Row>(
       `SELECT * FROM (
          SELECT m.id, m.sid, m.direction, m.from_number, m.to_number, m.body, m.status, m.status_history, m.error_code,
                 m.error_message, m.ticket_id, m.routing, m.created_at, m.send_at, m.held_by, m.origin, m.created_by,
                 ${MEDIA_JSON} AS media
            FROM messages m
-          WHERE ($1::bigint IS NULL OR m.ticket_id = $1) AND ($2::text IS NULL OR m.contact_key = $2)
-            AND ($4::int IS NULL OR m.id = $4) AND ($5::text IS NULL OR m.status = $5)
-            AND ($6::text IS NULL OR (m.direction = 'inbound' AND m.to_number = $6) OR (m.direction = 'outbound' AND m.from_number = $6))
-            AND ($7::timestamptz IS NULL OR m.created_at >= $7) AND ($8::timestamptz IS NULL OR m.created_at < $8)
-            AND ($9::int IS NULL OR m.created_by = $9)
+          ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
           ORDER BY ${order}
-          LIMIT $3) page
+          LIMIT $1) page
         ORDER BY ${scheduled ? 'send_at, id' : 'created_at, id'}`,
-      [filter.ticketId ?? null, filter.contactKey ?? null, limit, filter.id ?? null, filter.status ?? null, filter.number ?? null, filter.since ?? null,
-        filter.until ?? null, filter.createdBy ?? null],
+      params,
     );
     return rows.map((r) => ({
       id: r.id, sid: r.sid, direction: r.direction, from: r.from_number, to: r.to_number, body: r.body, status: r.status,
