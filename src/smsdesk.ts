@@ -52,6 +52,16 @@ import { NumberGroupsStore, ThreadingSettingsStore } from './adapters/db/setting
 import { notifyRelay } from './adapters/db/console-relay.ts';
 import { ConsoleEvents } from './app/console-events.ts';
 import { ConversationQueries } from './adapters/db/conversation-queries.ts';
+import { enqueueJobs } from './adapters/queue/job-queue.ts';
+import { SqlEventOutbox } from './adapters/db/event-outbox.ts';
+import { EVENT_QUEUE, type EventConsumer, type EventOutbox } from './ports/event-outbox.ts';
+import { DispatchEvents } from './app/dispatch-events.ts';
+import { SqlWebhookStore } from './adapters/db/webhook-store.ts';
+import { HttpWebhookPoster } from './adapters/web/webhook-poster.ts';
+import { DEFAULT_DELIVERY, DeliverWebhook, WebhookFanOut, type DeliveryOptions } from './app/deliver-webhook.ts';
+import { AskInboundFilter } from './app/inbound-filter.ts';
+import { WEBHOOK_DELIVERY_QUEUE } from './ports/webhooks.ts';
+import { DECIDE_TIMEOUT_MS } from './domain/webhooks.ts';
 
 /** The built console (npm run build), next to src/ in the package. */
 export const WEB_DIST = fileURLToPath(new URL('../web/dist', import.meta.url));
@@ -83,6 +93,11 @@ export interface SmsdeskOptions {
   fetch?: Omit<FetchPolicy, 'allow'>;
   /** false: accept webhooks but route nothing (tests of a crash between ack and routing). */
   startWorker?: boolean;
+  /**
+   * Outgoing webhooks: a delivery's timeout (10 s), the waits between attempts and how long they go on (24 h),
+   * and how long an inbound filter may take to answer (5 s). Tests shorten them.
+   */
+  webhooks?: Partial<DeliveryOptions> & { decideTimeoutMs?: number };
 }
 
 export interface Smsdesk {
@@ -94,6 +109,12 @@ export interface Smsdesk {
   sender: Worker<{ messageId: number }>;
   /** Auto-SMS of agents' replies in a remote helpdesk (null with the built-in one). */
   events: Worker<{ ticketId: number }> | null;
+  /** Hands each recorded event (domain_events) to every consumer in `eventConsumers`. */
+  domainEvents: Worker<{ eventId: string; consumer?: string }>;
+  /** What reacts to recorded events (outgoing webhooks' fan-out, …). */
+  eventConsumers: readonly EventConsumer[];
+  /** Outgoing webhooks' deliveries. */
+  webhookDeliveries: Worker<{ deliveryId: number; series: number }>;
   helpdesk: Helpdesk;
   /** Resolves when every stored text has been routed and every queued message handed to Twilio. */
   idle(): Promise<void>;
@@ -164,10 +185,25 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     if (!account) throw new MediaDownloadError(`account ${accountSid} is no longer configured`, true);
     return downloadTwilioMedia(url, { ...mediaOptions, apiOrigin, account });
   });
-  const optOuts = new SqlOptOutStore(sql);
+  // Events (domain_events) that smsdesk's own code records; the domain-event worker is woken when one is new.
+  const rawOutbox = new SqlEventOutbox(sql);
+  const outbox: EventOutbox = {
+    get: (eventId) => rawOutbox.get(eventId),
+    async record(events) {
+      const recorded = await rawOutbox.record(events);
+      if (recorded > 0) domainEvents.wake();
+      return recorded;
+    },
+  };
+  const optOuts = new SqlOptOutStore(sql, { helpdesk: helpdesk.name, onRecorded: () => domainEvents.wake() });
+  // Outgoing webhooks: subscriptions and deliveries (secrets sealed under a shared key), their one POST
+  // (safe-fetch: public addresses only, SMSDESK_FETCH_ALLOW for development hosts), and the inbound filter.
+  const webhookStore = new SqlWebhookStore(sql, await sharedKey(sql, 'webhook-secrets'));
+  const webhookPoster = new HttpWebhookPoster({ ...opts.fetch, allow: config.fetchAllow });
+  const inboundFilter = new AskInboundFilter(webhookStore, webhookPoster, clock, { timeoutMs: opts.webhooks?.decideTimeoutMs ?? DECIDE_TIMEOUT_MS });
   const threading = new ThreadingSettingsStore(sql, config.threading);
   const numberGroups = new NumberGroupsStore(sql);
-  const route = new RouteInbound(store, helpdesk, fetchMedia, () => threading.current(), clock, optOuts, history);
+  const route = new RouteInbound(store, helpdesk, fetchMedia, () => threading.current(), clock, optOuts, history, inboundFilter);
   const worker = new Worker<{ messageId: number }>(
     queue,
     // The embedded database is one connection on this thread: a few handlers keep media downloads
@@ -199,7 +235,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
   const applyStatus = new ApplyStatus(outbound, {
     noteQueued: () => notes.wake(),
     changed: (sid, status, ticketId) => consoleEvents.publish({ event: 'message', data: { sid, status, ticketId, direction: 'outbound' } }),
-  });
+  }, { outbox, helpdesk: helpdesk.name });
   const statusCallbackUrl = (messageId: number) => `${publicUrl}/webhooks/twilio/status?message=${messageId}`;
   const deliver = new DeliverMessage(outbound, messaging, helpdesk, statusCallbackUrl, pacing, applyStatus, optOuts);
   const sender = new Worker<{ messageId: number }>(
@@ -264,6 +300,33 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
         logger,
       )
     : null;
+
+  const deliverWebhook = new DeliverWebhook(webhookStore, webhookPoster, clock, { ...DEFAULT_DELIVERY, ...opts.webhooks });
+  // Each delivery's job comes back (DeferJob) when its next attempt is due: a queue of timers, like scheduled texts'.
+  const webhookDeliveries = new Worker<{ deliveryId: number; series: number }>(
+    queue,
+    { ...workerOptions(WEBHOOK_DELIVERY_QUEUE, 16, 8), dueOnly: true },
+    (job) => deliverWebhook.run(job.payload.deliveryId, job.payload.series),
+    logger,
+    (job, failure) => deliverWebhook.giveUp(job.payload.deliveryId, job.payload.series, failure.message),
+  );
+  // EVENT CONSUMERS: every recorded event (domain_events, queue domain-event) is handed to each of these, in
+  // order; each must be idempotent per event (a job may replay). One that fails is retried on its own.
+  const eventConsumers: EventConsumer[] = [new WebhookFanOut(webhookStore, () => webhookDeliveries.wake())];
+  const dispatch = new DispatchEvents(outbox, eventConsumers, {
+    retryLater: async (eventId, consumer, runAt) => {
+      await enqueueJobs(sql, EVENT_QUEUE, [{ key: `event:${eventId}:consumer:${consumer}`, payload: { eventId, consumer }, runAt }]);
+      domainEvents.wake();
+    },
+    log: logger,
+  });
+  const domainEvents = new Worker<{ eventId: string; consumer?: string }>(
+    queue,
+    workerOptions(EVENT_QUEUE, 16, 4),
+    (job) => dispatch.run(job.payload.eventId, job.payload.consumer ?? null),
+    logger,
+  );
+
   const users = new SqlUserStore(sql);
   const conversations = new ConversationQueries(sql);
   const auth = { apiTokens: () => (config.apiToken ? [config.apiToken] : []), users };
@@ -316,6 +379,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
         ratePerSecond: (number) => senderRate(number, config.senderRates),
       },
     },
+    outgoingWebhooks: { store: webhookStore, onQueued: () => webhookDeliveries.wake() },
     web: { distDir: opts.webDistDir ?? WEB_DIST },
   });
   await app.listen({ port: config.port, host: config.host });
@@ -334,6 +398,8 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     timers.start();
     notes.start();
     events?.start();
+    domainEvents.start();
+    webhookDeliveries.start();
   }
 
   return {
@@ -346,6 +412,9 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     worker,
     sender,
     events,
+    domainEvents,
+    eventConsumers,
+    webhookDeliveries,
     helpdesk,
     async idle() {
       await worker.idle();
@@ -353,6 +422,8 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
       await timers.idle();
       await sender.idle();
       await notes.idle();
+      await domainEvents.idle();
+      await webhookDeliveries.idle();
     },
     async close() {
       await closeHttp(app, opts.closeGraceMs ?? 5_000);
@@ -361,6 +432,8 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
       await sender.stop();
       await timers.stop();
       await notes.stop();
+      await domainEvents.stop();
+      await webhookDeliveries.stop();
       stopListening();
       await blobs.close?.();
       if (ownsSql) await sql.close();

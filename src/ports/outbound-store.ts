@@ -145,7 +145,9 @@ export type StatusEntry = StatusEvent;
 export interface StatusChange {
   id: number;
   ticketId: number | null;
+  from: string;
   to: string;
+  body: string;
   before: Status;
   status: Status;
 }
