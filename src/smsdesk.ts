@@ -235,7 +235,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
   const applyStatus = new ApplyStatus(outbound, {
     noteQueued: () => notes.wake(),
     changed: (sid, status, ticketId) => consoleEvents.publish({ event: 'message', data: { sid, status, ticketId, direction: 'outbound' } }),
-  }, { outbox, helpdesk: helpdesk.name });
+  }, { outbox, helpdesk: helpdesk.name, wanted: () => webhookStore.subscribed('message.status_changed') });
   const statusCallbackUrl = (messageId: number) => `${publicUrl}/webhooks/twilio/status?message=${messageId}`;
   const deliver = new DeliverMessage(outbound, messaging, helpdesk, statusCallbackUrl, pacing, applyStatus, optOuts);
   const sender = new Worker<{ messageId: number }>(

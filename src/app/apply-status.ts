@@ -14,8 +14,11 @@ export class ApplyStatus {
   constructor(
     private readonly outbound: OutboundStore,
     private readonly hooks: { noteQueued?: () => void; changed?: (sid: string, status: Status, ticketId: number | null) => void } = {},
-    /** Where `message.status_changed` is recorded (outgoing webhooks, automations), and for which helpdesk. */
-    private readonly events?: { outbox: EventOutbox; helpdesk: string },
+    /**
+     * Where `message.status_changed` is recorded, for which helpdesk, and whether anyone wants it now (outgoing
+     * webhooks subscribed to it): every callback of every message would otherwise cost an event and its job.
+     */
+    private readonly events?: { outbox: EventOutbox; helpdesk: string; wanted?: () => Promise<boolean> },
   ) {}
 
   /** `messageId`: the smsdesk message the callback's URL names (null for a URL without one). */
@@ -33,7 +36,7 @@ export class ApplyStatus {
     if (result && result.before !== result.status) this.hooks.changed?.(callback.sid, result.status, result.ticketId);
     // Once per message and status (the dedupe key): recorded when the callback moved the status, and again
     // (a no-op) when Twilio repeats the callback that did, so a crash between the two statements loses nothing.
-    if (result && this.events && result.status === callback.status) {
+    if (result && this.events && result.status === callback.status && (await (this.events.wanted?.() ?? true))) {
       await this.events.outbox.record([{
         type: 'message.status_changed',
         dedupeKey: `message.status_changed:${result.id}:${result.status}`,

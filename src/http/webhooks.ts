@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { parse } from './validation.ts';
 import { authenticate, newSecret, requireAdmin, type AuthOptions } from './auth.ts';
 import { conflict, invalid, notFound } from '../domain/errors.ts';
-import type { DeliveryRecord, DeliveryWithLog, WebhookStore, WebhookSubscription } from '../ports/webhooks.ts';
+import type { DeliveryWithLog, WebhookStore, WebhookSubscription } from '../ports/webhooks.ts';
 import {
   MAX_SECRET_CHARS, MAX_URL_CHARS, MIN_SECRET_CHARS, WEBHOOK_EVENT_TYPES, isWebhookEventType, webhookUrlProblem, type WebhookEventType,
 } from '../domain/webhooks.ts';
@@ -47,7 +47,8 @@ export async function webhooksApi(app: FastifyInstance, opts: WebhooksOptions): 
 
   app.post('/api/v1/webhooks', async (request, reply) => {
     const body = parse(createBody, request.body, 'body');
-    const urlProblem = webhookUrlProblem(body.url);
+    // Kept as the URL parser writes it (what safe-fetch will call), e.g. "https://Example.com" → "https://example.com/".
+    const urlProblem = webhookUrlProblem(body.url) ?? webhookUrlProblem(new URL(body.url).href);
     if (urlProblem) throw invalid('invalid_url', `url ${urlProblem}.`);
     const unknown = [...new Set(body.events.filter((e) => !isWebhookEventType(e)))];
     if (unknown.length) {
@@ -60,7 +61,8 @@ export async function webhooksApi(app: FastifyInstance, opts: WebhooksOptions): 
       throw invalid('invalid_decide', 'decide: true asks the webhook about each inbound text before it is routed: include "message.received" in events.');
     }
     const secret = body.secret ?? `whsec_${newSecret()}`;
-    const created = await opts.store.create({ url: body.url, events, decide, secret, createdBy: request.principal?.user?.id ?? null });
+    const url = new URL(body.url).href;
+    const created = await opts.store.create({ url, events, decide, secret, createdBy: request.principal?.user?.id ?? null });
     request.log.info({ webhookId: created.id, host: new URL(created.url).host, events }, 'webhook subscription created');
     return reply.code(201).send({ ...webhookJson(created), secret });
   });
@@ -100,7 +102,8 @@ export async function webhooksApi(app: FastifyInstance, opts: WebhooksOptions): 
     if (!resent) throw notFound('delivery_not_found', `Webhook ${sub.id} has no delivery ${deliveryId}.`);
     opts.onQueued?.();
     request.log.info({ webhookId: sub.id, deliveryId, series: resent.series }, 'webhook delivery resent');
-    return reply.code(202).send({ delivery: deliveryJson({ ...(await opts.store.delivery(sub.id, deliveryId)) ?? { ...resent, log: [] } }) });
+    const now = (await opts.store.delivery(sub.id, deliveryId)) ?? { ...resent, log: [] };
+    return reply.code(202).send({ delivery: deliveryJson(now) });
   });
 }
 
@@ -108,7 +111,7 @@ function webhookJson(w: WebhookSubscription) {
   return { id: w.id, url: w.url, events: w.events, decide: w.decide, secret: w.secretHint, createdAt: w.createdAt, createdBy: w.createdBy };
 }
 
-function deliveryJson(d: DeliveryWithLog | (DeliveryRecord & { log: DeliveryWithLog['log'] })) {
+function deliveryJson(d: DeliveryWithLog) {
   return {
     id: d.id, eventId: d.eventId, type: d.type, kind: d.kind, status: d.status, attempts: d.attempts, series: d.series,
     lastStatusCode: d.lastStatusCode, lastError: d.lastError, firstAttemptAt: d.firstAttemptAt, nextAttemptAt: d.status === 'pending' ? d.nextAttemptAt : null,

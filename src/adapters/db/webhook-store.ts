@@ -106,6 +106,11 @@ export class SqlWebhookStore implements WebhookStore {
     return subs;
   }
 
+  /** Whether any subscription would be sent an event of this type (from the cache: no query most of the time). */
+  async subscribed(type: string): Promise<boolean> {
+    return (await this.all()).some((s) => (s.events as string[]).includes(type));
+  }
+
   async fanOut(event: RecordedEvent): Promise<number> {
     const ids = (await this.all())
       .filter((s) => (s.events as EventType[]).includes(event.type) && !(s.decide && event.type === 'message.received'))
