@@ -95,9 +95,10 @@ export interface SmsdeskOptions {
   startWorker?: boolean;
   /**
    * Outgoing webhooks: a delivery's timeout (10 s), the waits between attempts and how long they go on (24 h),
-   * and how long an inbound filter may take to answer (5 s). Tests shorten them.
+   * how long an inbound filter may take to answer (5 s), and after how many silences in a row it rests, for how
+   * long (3, 30 s). Tests shorten them.
    */
-  webhooks?: Partial<DeliveryOptions> & { decideTimeoutMs?: number };
+  webhooks?: Partial<DeliveryOptions> & { decideTimeoutMs?: number; decideBreaker?: { failures: number; restMs: number } };
 }
 
 export interface Smsdesk {
@@ -200,7 +201,9 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
   // (safe-fetch: public addresses only, SMSDESK_FETCH_ALLOW for development hosts), and the inbound filter.
   const webhookStore = new SqlWebhookStore(sql, await sharedKey(sql, 'webhook-secrets'));
   const webhookPoster = new HttpWebhookPoster({ ...opts.fetch, allow: config.fetchAllow });
-  const inboundFilter = new AskInboundFilter(webhookStore, webhookPoster, clock, { timeoutMs: opts.webhooks?.decideTimeoutMs ?? DECIDE_TIMEOUT_MS });
+  const inboundFilter = new AskInboundFilter(webhookStore, webhookPoster, clock, {
+    timeoutMs: opts.webhooks?.decideTimeoutMs ?? DECIDE_TIMEOUT_MS, breaker: opts.webhooks?.decideBreaker,
+  });
   const threading = new ThreadingSettingsStore(sql, config.threading);
   const numberGroups = new NumberGroupsStore(sql);
   const route = new RouteInbound(store, helpdesk, fetchMedia, () => threading.current(), clock, optOuts, history, inboundFilter);

@@ -8,6 +8,9 @@ import { signedHeaders } from './deliver-webhook.ts';
 
 const ACCEPT: InboundVerdict = { action: 'accept' };
 
+/** Three questions in a row without an answer: the filter rests for 30 s. */
+export const DEFAULT_BREAKER = { failures: 3, restMs: 30_000 };
+
 /**
  * The inbound filter of outgoing webhooks with `"decide": true` on message.received: before a text is
  * routed, each is POSTed a signed message.received envelope (`data.decide: true`) and has `timeoutMs` (5 s)
@@ -16,16 +19,21 @@ const ACCEPT: InboundVerdict = { action: 'accept' };
  * counts as accept: the filter fails open. Each question is logged as a delivery of kind `decide` with its
  * one attempt (they are not retried: the text does not wait).
  *
+ * A filter that keeps giving no verdict rests a while (see ask): in-process, per subscription.
+ *
  * The verdict is recorded before it is returned; a replayed routing job gets the recorded one and asks
  * nobody. The question's envelope `id` is derived from the text's SID (filterQuestionId), so the rare
  * question asked twice (a crash before the verdict was recorded) carries the same id.
  */
 export class AskInboundFilter implements InboundFilter {
+  /** Per subscription: questions in a row that got no answer, and until when it is not asked. */
+  private readonly health = new Map<number, { failures: number; restUntil: number }>();
+
   constructor(
     private readonly store: WebhookStore,
     private readonly poster: WebhookPoster,
     private readonly clock: Clock,
-    private readonly opts: { timeoutMs: number } = { timeoutMs: DECIDE_TIMEOUT_MS },
+    private readonly opts: { timeoutMs: number; breaker?: { failures: number; restMs: number } } = { timeoutMs: DECIDE_TIMEOUT_MS },
   ) {}
 
   async decide(msg: InboundForRouting): Promise<InboundVerdict> {
@@ -50,9 +58,26 @@ export class AskInboundFilter implements InboundFilter {
     return verdictOf(await this.store.recordVerdict(msg.id, verdict));
   }
 
-  /** One filter's verdict, or null when it gave none (the text is then routed as usual). */
+  /**
+   * One filter's verdict, or null when it gave none (the text is then routed as usual). A filter that did
+   * not answer `breaker.failures` times in a row is not asked for `breaker.restMs` (each text then says so
+   * in its log), then asked again: one that hangs would otherwise hold every text for its whole budget, and
+   * the routing workers with them.
+   */
   private async ask(f: SubscriptionWithSecret, body: string, question: { id: string; type: string }): Promise<FilterVerdict | null> {
     const at = this.clock.now();
+    const breaker = this.opts.breaker ?? DEFAULT_BREAKER;
+    const health = this.health.get(f.id) ?? { failures: 0, restUntil: 0 };
+    if (health.restUntil > at.getTime()) {
+      await this.store.recordQuestion({
+        subscriptionId: f.id, eventId: question.id, delivered: false,
+        attempt: {
+          at, statusCode: null, durationMs: 0,
+          error: `not asked: it did not answer ${breaker.failures} times in a row, so it rests until ${new Date(health.restUntil).toISOString()}; routed as usual`,
+        },
+      });
+      return null;
+    }
     const started = performance.now();
     const result = await this.poster.post(f.url, body, signedHeaders(f.secret, body, at, question), this.opts.timeoutMs);
     const durationMs = Math.round(performance.now() - started);
@@ -64,6 +89,15 @@ export class AskInboundFilter implements InboundFilter {
       const parsed = parseFilterAnswer(result.body);
       if ('verdict' in parsed) verdict = parsed.verdict;
       else error = `${parsed.problem}; routed as usual`;
+    }
+    // Only silence counts (no answer in time, no connection): a quick "no" costs the texts nothing.
+    if (result.ok) this.health.delete(f.id);
+    else {
+      const failures = health.failures + 1;
+      // Once rested, one more silence sends it back to rest.
+      this.health.set(f.id, failures >= breaker.failures
+        ? { failures: breaker.failures - 1, restUntil: this.clock.now().getTime() + breaker.restMs }
+        : { failures, restUntil: 0 });
     }
     await this.store.recordQuestion({
       subscriptionId: f.id, eventId: question.id, delivered: verdict !== null,

@@ -42,7 +42,7 @@ describe.each(backends)('outgoing webhooks on $name', (backend: Backend) => {
   beforeAll(async () => {
     h = await startHarness(backend, {
       env: { SMSDESK_FETCH_ALLOW: '127.0.0.1' },
-      smsdesk: { webhooks: { delays: [50, 100], decideTimeoutMs: 1_000 } },
+      smsdesk: { webhooks: { delays: [50, 100], decideTimeoutMs: 1_000, decideBreaker: { failures: 2, restMs: 600_000 } } },
     });
   }, 120_000);
   afterEach(async () => {
@@ -240,20 +240,24 @@ describe.each(backends)('outgoing webhooks on $name', (backend: Backend) => {
     expect(log[1]!.lastError).toMatch(/not JSON; routed as usual/);
   });
 
-  it('routes a text as usual when the filter does not answer within its budget', async () => {
-    const customer = '+14155550125';
+  it('routes a text as usual when the filter does not answer within its budget; one that keeps silent rests', async () => {
+    const customers = ['+14155550125', '+14155550128', '+14155550129'];
     const r = await receiver();
     r.answer(() => 'hang');
     const created = await subscribe({ url: r.url, events: ['message.received'], decide: true });
-    await h.text(customer, NUMBER, 'Are you there?');
-    await h.idle();
-    expect(r.received).toHaveLength(1);
-    const [text] = await messagesOf(customer);
-    expect(text!.routing).toMatchObject({ action: 'create' });
-    expect(await ticketsOf(customer)).toHaveLength(1);
-    const [d] = await deliveries(created.id);
-    expect(d).toMatchObject({ kind: 'decide', status: 'failed', lastStatusCode: null });
-    expect(d!.lastError).toMatch(/^no answer within 1 s; routed as usual$/);
+    for (const [i, customer] of customers.entries()) {
+      await h.text(customer, NUMBER, `Are you there? (${i})`);
+      await h.idle();
+      const [text] = await messagesOf(customer);
+      expect(text!.routing, customer).toMatchObject({ action: 'create' });
+      expect(await ticketsOf(customer), customer).toHaveLength(1);
+    }
+    // Asked about the first two texts (the harness rests a filter after two silences), not about the third.
+    expect(r.received).toHaveLength(2);
+    const log = (await deliveries(created.id)).reverse();
+    expect(log.map((d) => [d.kind, d.status, d.lastStatusCode])).toEqual([['decide', 'failed', null], ['decide', 'failed', null], ['decide', 'failed', null]]);
+    expect(log[0]!.lastError).toMatch(/^no answer within 1 s; routed as usual$/);
+    expect(log[2]!.lastError).toMatch(/^not asked: it did not answer 2 times in a row, so it rests until .*; routed as usual$/);
   });
 
   it('tells subscribers of opt-out changes (STOP, START) and of outbound status changes', async () => {
