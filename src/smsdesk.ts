@@ -52,10 +52,16 @@ import { NumberGroupsStore, ThreadingSettingsStore } from './adapters/db/setting
 import { notifyRelay } from './adapters/db/console-relay.ts';
 import { ConsoleEvents } from './app/console-events.ts';
 import { ConversationQueries } from './adapters/db/conversation-queries.ts';
-import { enqueueJobs } from './adapters/queue/job-queue.ts';
 import { SqlEventOutbox } from './adapters/db/event-outbox.ts';
-import { EVENT_QUEUE, type EventConsumer, type EventOutbox } from './ports/event-outbox.ts';
+import { EVENT_QUEUE, type EventConsumer } from './ports/event-outbox.ts';
 import { DispatchEvents } from './app/dispatch-events.ts';
+import { Automations } from './app/automations.ts';
+import { SqlAutomationStore } from './adapters/db/automation-store.ts';
+import { SqlTicketFacts } from './adapters/db/ticket-facts.ts';
+import { SqlAwaitingReplies } from './adapters/db/awaiting-replies.ts';
+import { ExpectedAnswers } from './app/expected-answers.ts';
+import { AUTOMATION_TIMER_QUEUE, type TimerPayload } from './app/automations.ts';
+import { enqueueJobs } from './adapters/queue/job-queue.ts';
 import { SqlWebhookStore } from './adapters/db/webhook-store.ts';
 import { HttpWebhookPoster } from './adapters/web/webhook-poster.ts';
 import { DEFAULT_DELIVERY, DeliverWebhook, WebhookFanOut, type DeliveryOptions } from './app/deliver-webhook.ts';
@@ -170,7 +176,10 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
   let publicUrl = config.publicUrl ?? '';
   const links = new AttachmentLinks(await sharedKey(sql, 'attachment-links'), () => publicUrl);
   const records = new SqlHelpdeskRecords(sql);
-  const history = new SqlStatusHistory(sql);
+  // Events (an outbox): each recorded with the job that hands it to automations and outgoing webhooks.
+  const wakeDispatcher = () => dispatcher.wake();
+  const outbox = new SqlEventOutbox(sql, wakeDispatcher);
+  const history = new SqlStatusHistory(sql, wakeDispatcher);
   const { helpdesk, remote } = await createHelpdesk(config, sql, records, {
     history,
     smsTag: config.helpdesk.smsTag,
@@ -186,17 +195,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     if (!account) throw new MediaDownloadError(`account ${accountSid} is no longer configured`, true);
     return downloadTwilioMedia(url, { ...mediaOptions, apiOrigin, account });
   });
-  // Events (domain_events) that smsdesk's own code records; the domain-event worker is woken when one is new.
-  const rawOutbox = new SqlEventOutbox(sql);
-  const outbox: EventOutbox = {
-    get: (eventId) => rawOutbox.get(eventId),
-    async record(events) {
-      const recorded = await rawOutbox.record(events);
-      if (recorded > 0) domainEvents.wake();
-      return recorded;
-    },
-  };
-  const optOuts = new SqlOptOutStore(sql, { helpdesk: helpdesk.name, onRecorded: () => domainEvents.wake() });
+  const optOuts = new SqlOptOutStore(sql, { helpdesk: helpdesk.name, onRecorded: wakeDispatcher });
   // Outgoing webhooks: subscriptions and deliveries (secrets sealed under a shared key), their one POST
   // (safe-fetch: public addresses only, SMSDESK_FETCH_ALLOW for development hosts), and the inbound filter.
   const webhookStore = new SqlWebhookStore(sql, await sharedKey(sql, 'webhook-secrets'));
@@ -206,7 +205,10 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
   });
   const threading = new ThreadingSettingsStore(sql, config.threading);
   const numberGroups = new NumberGroupsStore(sql);
-  const route = new RouteInbound(store, helpdesk, fetchMedia, () => threading.current(), clock, optOuts, history, inboundFilter);
+  const awaiting = new SqlAwaitingReplies(sql, wakeDispatcher);
+  const route = new RouteInbound(
+    store, helpdesk, fetchMedia, () => threading.current(), clock, optOuts, history, outbox, new ExpectedAnswers(awaiting, helpdesk), inboundFilter,
+  );
   const worker = new Worker<{ messageId: number }>(
     queue,
     // The embedded database is one connection on this thread: a few handlers keep media downloads
@@ -228,7 +230,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
   // Each sender's rate is a budget shared by every instance through the database (sender_budgets).
   const pacing = { budget: new SqlSenderBudget(sql), rate: (sender: string) => senderRate(sender, config.senderRates) };
   // Notes about failed deliveries: written by a job queued with the status, never inside Twilio's callback.
-  const noteProblem = new NoteDeliveryProblem(outbound, helpdesk);
+  const noteProblem = new NoteDeliveryProblem(outbound, helpdesk, outbox);
   const notes = new Worker<{ messageId: number }>(
     queue,
     workerOptions(DELIVERY_NOTE_QUEUE, 8, 4),
@@ -240,7 +242,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     changed: (sid, status, ticketId) => consoleEvents.publish({ event: 'message', data: { sid, status, ticketId, direction: 'outbound' } }),
   }, { outbox, helpdesk: helpdesk.name, wanted: () => webhookStore.subscribed('message.status_changed') });
   const statusCallbackUrl = (messageId: number) => `${publicUrl}/webhooks/twilio/status?message=${messageId}`;
-  const deliver = new DeliverMessage(outbound, messaging, helpdesk, statusCallbackUrl, pacing, applyStatus, optOuts);
+  const deliver = new DeliverMessage(outbound, messaging, helpdesk, statusCallbackUrl, pacing, applyStatus, optOuts, outbox);
   const sender = new Worker<{ messageId: number }>(
     queue,
     // Sends wait on Twilio's API, not on the database: more of them may be in flight.
@@ -275,7 +277,48 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     },
     onScheduled: (at) => timers.wakeAt(at),
     monthlyLimit: async () => (await schedule.current()).monthlyLimit,
+    contextValues: (ticketId) => ticketFacts.values(ticketId),
+    events: outbox,
   });
+  const helpdeskUrl = config.helpdesk.freshdesk?.url ?? config.helpdesk.freshservice?.url ?? config.helpdesk.zendesk?.url ?? null;
+  const ticketFacts = new SqlTicketFacts(sql, {
+    helpdesk: helpdesk.name, helpdeskUrl, remote, publicUrl: () => publicUrl, schedule: () => schedule.current(), clock,
+    groups: () => numberGroups.all(),
+  });
+  const automationStore = new SqlAutomationStore(sql);
+  const automations = new Automations(automationStore, helpdesk, send, ticketFacts, () => schedule.current(), clock, history, awaiting, queue, outbox);
+  // Automations' timers (an ask's wait): each a job due when the wait is over.
+  const automationTimers = new Worker<TimerPayload>(
+    queue,
+    { ...workerOptions(AUTOMATION_TIMER_QUEUE, 16, 4), dueOnly: true },
+    (job) => automations.timer(job.payload),
+    logger,
+  );
+  const deliverWebhook = new DeliverWebhook(webhookStore, webhookPoster, clock, { ...DEFAULT_DELIVERY, ...opts.webhooks });
+  // Outgoing webhooks' deliveries: each job comes back (DeferJob) when its next attempt is due, a queue of timers.
+  const webhookDeliveries = new Worker<{ deliveryId: number; series: number }>(
+    queue,
+    { ...workerOptions(WEBHOOK_DELIVERY_QUEUE, 16, 8), dueOnly: true },
+    (job) => deliverWebhook.run(job.payload.deliveryId, job.payload.series),
+    logger,
+    (job, failure) => deliverWebhook.giveUp(job.payload.deliveryId, job.payload.series, failure.message),
+  );
+  // EVENT CONSUMERS: each recorded event is handed to these, in this order (each idempotent per event). One
+  // that fails is retried on its own (a job {eventId, consumer}), without running the others again.
+  const eventConsumers: EventConsumer[] = [automations, new WebhookFanOut(webhookStore, () => webhookDeliveries.wake())];
+  const dispatch = new DispatchEvents(outbox, eventConsumers, {
+    retryLater: async (eventId, consumer, runAt) => {
+      await enqueueJobs(sql, EVENT_QUEUE, [{ key: `event:${eventId}:consumer:${consumer}`, payload: { eventId, consumer }, runAt }]);
+      dispatcher.wake();
+    },
+    log: logger,
+  });
+  const dispatcher = new Worker<{ eventId: string; consumer?: string }>(
+    queue,
+    workerOptions(EVENT_QUEUE, 16, 4),
+    (job) => dispatch.run(job.payload.eventId, job.payload.consumer ?? null),
+    logger,
+  );
   const scheduled = new ScheduledMessages(outbound, optOuts, helpdesk, clock, {
     released: (m) => {
       sender.wake();
@@ -304,32 +347,6 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
       )
     : null;
 
-  const deliverWebhook = new DeliverWebhook(webhookStore, webhookPoster, clock, { ...DEFAULT_DELIVERY, ...opts.webhooks });
-  // Each delivery's job comes back (DeferJob) when its next attempt is due: a queue of timers, like scheduled texts'.
-  const webhookDeliveries = new Worker<{ deliveryId: number; series: number }>(
-    queue,
-    { ...workerOptions(WEBHOOK_DELIVERY_QUEUE, 16, 8), dueOnly: true },
-    (job) => deliverWebhook.run(job.payload.deliveryId, job.payload.series),
-    logger,
-    (job, failure) => deliverWebhook.giveUp(job.payload.deliveryId, job.payload.series, failure.message),
-  );
-  // EVENT CONSUMERS: every recorded event (domain_events, queue domain-event) is handed to each of these, in
-  // order; each must be idempotent per event (a job may replay). One that fails is retried on its own.
-  const eventConsumers: EventConsumer[] = [new WebhookFanOut(webhookStore, () => webhookDeliveries.wake())];
-  const dispatch = new DispatchEvents(outbox, eventConsumers, {
-    retryLater: async (eventId, consumer, runAt) => {
-      await enqueueJobs(sql, EVENT_QUEUE, [{ key: `event:${eventId}:consumer:${consumer}`, payload: { eventId, consumer }, runAt }]);
-      domainEvents.wake();
-    },
-    log: logger,
-  });
-  const domainEvents = new Worker<{ eventId: string; consumer?: string }>(
-    queue,
-    workerOptions(EVENT_QUEUE, 16, 4),
-    (job) => dispatch.run(job.payload.eventId, job.payload.consumer ?? null),
-    logger,
-  );
-
   const users = new SqlUserStore(sql);
   const conversations = new ConversationQueries(sql);
   const auth = { apiTokens: () => (config.apiToken ? [config.apiToken] : []), users };
@@ -344,9 +361,10 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     webhooks: { publicUrl: () => publicUrl, accounts: () => config.twilio.accounts, receiveInbound, applyStatus },
     api: {
       publicUrl: () => publicUrl,
-      helpdesk, store, queries, blobs, send, scheduled, events: consoleEvents, history,
+      helpdesk, store, queries, blobs, send, scheduled, events: consoleEvents, history, csat: awaiting,
     },
     usage: { usage: new SqlUsageStore(sql), schedule, zones, clock },
+    automations: { store: automationStore, previewForTicket: (text, ticketId) => send.previewForTicket(text, ticketId), csat: awaiting, helpdesk: helpdesk.name },
     templates: { store: templates, renderForTicket: (...args) => send.renderForTicket(...args) },
     sandbox: opts.sandbox ?? null,
     helpdeskWebhooks: {
@@ -370,7 +388,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
       groups: numberGroups,
       helpdesk: {
         kind: config.helpdesk.kind,
-        url: config.helpdesk.freshdesk?.url ?? config.helpdesk.freshservice?.url ?? config.helpdesk.zendesk?.url ?? null,
+        url: helpdeskUrl,
         smsTag: config.helpdesk.smsTag,
         webhookSecretSet: config.helpdesk.webhookSecret !== null,
       },
@@ -401,7 +419,8 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     timers.start();
     notes.start();
     events?.start();
-    domainEvents.start();
+    dispatcher.start();
+    automationTimers.start();
     webhookDeliveries.start();
   }
 
@@ -415,18 +434,19 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     worker,
     sender,
     events,
-    domainEvents,
+    domainEvents: dispatcher,
     eventConsumers,
     webhookDeliveries,
     helpdesk,
     async idle() {
-      await worker.idle();
-      await events?.idle();
-      await timers.idle();
-      await sender.idle();
-      await notes.idle();
-      await domainEvents.idle();
-      await webhookDeliveries.idle();
+      // Work makes work (an event's automation queues a text, whose failure is an event…): pass until a pass finds none.
+      const all: { idle(): Promise<void>; hasWork(): Promise<boolean> }[] = [
+        worker, timers, sender, notes, dispatcher, automationTimers, webhookDeliveries, ...(events ? [events] : []),
+      ];
+      for (;;) {
+        for (const w of all) await w.idle();
+        if ((await Promise.all(all.map((w) => w.hasWork()))).every((busy) => !busy)) return;
+      }
     },
     async close() {
       await closeHttp(app, opts.closeGraceMs ?? 5_000);
@@ -435,7 +455,8 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
       await sender.stop();
       await timers.stop();
       await notes.stop();
-      await domainEvents.stop();
+      await dispatcher.stop();
+      await automationTimers.stop();
       await webhookDeliveries.stop();
       stopListening();
       await blobs.close?.();

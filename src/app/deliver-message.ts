@@ -6,6 +6,7 @@ import { SendError, type Messaging } from '../ports/messaging.ts';
 import type { ApplyStatus } from './apply-status.ts';
 import type { OptOutStore } from '../ports/opt-out-store.ts';
 import { DeferJob, PermanentJobError } from '../ports/queue.ts';
+import type { EventOutbox } from '../ports/event-outbox.ts';
 
 /** Waits for a slot up to this long in the handler; longer waits go back to the queue. */
 const MAX_SLEEP_MS = 250;
@@ -33,6 +34,7 @@ export class DeliverMessage {
     private readonly pacing: SendPacing,
     private readonly statuses: ApplyStatus,
     private readonly optOuts: OptOutStore,
+    private readonly events?: EventOutbox,
   ) {}
 
   /** Returns the message as it was loaded (null: no such message), for whoever reports on it. */
@@ -161,7 +163,9 @@ export class DeliverMessage {
 
   private async noteProblem(msg: OutboundForSending, status: string, errorCode: number | null, errorMessage: string | null): Promise<void> {
     if (msg.ticketId === null) return;
-    await noteDeliveryProblem(this.helpdesk, { messageId: msg.id, ticketId: msg.ticketId, to: msg.to, status, errorCode, errorMessage });
+    await noteDeliveryProblem(this.helpdesk, {
+      messageId: msg.id, ticketId: msg.ticketId, to: msg.to, status, errorCode, errorMessage, from: msg.from, body: msg.body, origin: msg.origin,
+    }, this.events);
   }
 
 }

@@ -3,6 +3,8 @@ import type { OutboundStore } from '../ports/outbound-store.ts';
 import { isFailure } from '../domain/message-status.ts';
 import { explainTwilioError } from '../domain/twilio-errors.ts';
 import { deliveryProblemHtml } from '../domain/ticket-format.ts';
+import { automationOf } from '../domain/events.ts';
+import type { EventOutbox } from '../ports/event-outbox.ts';
 
 export const DELIVERY_NOTE_QUEUE = 'delivery-note';
 
@@ -14,13 +16,27 @@ export interface DeliveryProblem {
   errorCode: number | null;
   /** What Twilio or smsdesk said, used when the code has no explanation of its own. */
   errorMessage?: string | null;
+  /** For its message.failed event: the text, its sender, and who made it (an automation's own text carries its id). */
+  from: string;
+  body: string;
+  origin: string | null;
 }
 
 /**
  * The private note for a reply that ended failed or undelivered (or that Twilio refused outright): what
  * happened and what to do. Keyed by message and status, so writing it again writes nothing.
  */
-export async function noteDeliveryProblem(helpdesk: Helpdesk, p: DeliveryProblem): Promise<void> {
+export async function noteDeliveryProblem(helpdesk: Helpdesk, p: DeliveryProblem, events?: EventOutbox): Promise<void> {
+  // The event first: a retry (busy helpdesk) records it again, deduplicated by the message.
+  const by = automationOf(p.origin);
+  await events?.record([{
+    type: 'message.failed', dedupeKey: `message.failed:${p.messageId}`, helpdesk: helpdesk.name, ticketId: p.ticketId,
+    data: {
+      ticket: { id: p.ticketId },
+      message: { id: p.messageId, direction: 'outbound', from: p.from, to: p.to, body: p.body, status: p.status, errorCode: p.errorCode },
+    },
+    causedBy: by === null ? [] : [by],
+  }]);
   const e = explainTwilioError(p.errorCode) ?? (p.errorMessage
     ? {
         title: 'Could not be sent', explanation: p.errorMessage, moreInfo: null,
@@ -45,11 +61,15 @@ export class NoteDeliveryProblem {
   constructor(
     private readonly outbound: OutboundStore,
     private readonly helpdesk: Helpdesk,
+    private readonly events?: EventOutbox,
   ) {}
 
   async run(messageId: number): Promise<void> {
     const m = await this.outbound.loadForSending(messageId);
     if (!m || m.ticketId === null || !isFailure(m.status)) return;
-    await noteDeliveryProblem(this.helpdesk, { messageId: m.id, ticketId: m.ticketId, to: m.to, status: m.status, errorCode: m.errorCode, errorMessage: m.errorMessage });
+    await noteDeliveryProblem(this.helpdesk, {
+      messageId: m.id, ticketId: m.ticketId, to: m.to, status: m.status, errorCode: m.errorCode, errorMessage: m.errorMessage,
+      from: m.from, body: m.body, origin: m.origin,
+    }, this.events);
   }
 }

@@ -8,6 +8,8 @@ import type { FetchMedia } from './fetch-media.ts';
 import type { OptOutStore } from '../ports/opt-out-store.ts';
 import { keywordOf } from '../domain/opt-out.ts';
 import type { StatusHistory } from '../ports/status-history.ts';
+import type { EventOutbox, NewEvent } from '../ports/event-outbox.ts';
+import type { ExpectedAnswers } from './expected-answers.ts';
 import type { InboundFilter } from '../ports/inbound-filter.ts';
 
 /**
@@ -32,6 +34,8 @@ export class RouteInbound {
     private readonly clock: Clock,
     private readonly optOuts: OptOutStore,
     private readonly history?: StatusHistory,
+    private readonly events?: EventOutbox,
+    private readonly answers?: ExpectedAnswers,
     private readonly filter?: InboundFilter,
   ) {}
 
@@ -47,6 +51,11 @@ export class RouteInbound {
     }
     const contactId = msg.knownContactId ?? (await this.contactFor(msg.contactKey)).id;
     let decision = msg.pendingDecision;
+    // An answer to a question an automation texted comes before every threading rule.
+    if (!decision) {
+      decision = (await this.answers?.decide(msg)) ?? null;
+      if (decision) await this.store.recordDecision(msg.id, decision);
+    }
     if (!decision) {
       const settings = await this.settings();
       decision = decideRouting({
@@ -72,8 +81,11 @@ export class RouteInbound {
       await this.store.recordDecision(msg.id, decision);
       ticketId = await this.write(msg, decision, contactId, html, attachments);
     }
+    if (decision.rule === 'answer') await this.answers?.accept(decision.awaitingId, msg);
     const keyword = await this.recordKeyword(msg);
     const routing: Routing = { ...decision, ticketId, decidedAt: this.clock.now().toISOString(), ...(keyword ? { keyword } : {}) };
+    // Before the routing is marked finished: a replay after a crash records them again (deduplicated), never misses them.
+    await this.events?.record(this.eventsOf(msg, decision, ticketId));
     await this.store.finishRouting({
       messageId: msg.id, helpdesk: this.helpdesk.name, contactKey: msg.contactKey, twilioNumber: msg.to,
       activityAt: msg.createdAt, routing,
@@ -81,13 +93,31 @@ export class RouteInbound {
     return ticketId;
   }
 
-  /** Kept on no ticket, with the reason; a STOP or START in it still counts (an opt-out is not the filter's to drop). */
+  /**
+   * Kept on no ticket, with the reason, and no event (nothing reacts to a rejected text); a STOP or START in it
+   * still counts (an opt-out is not the filter's to drop).
+   */
   private async reject(msg: InboundForRouting, reason: string, webhookId: number | null): Promise<null> {
     const keyword = await this.recordKeyword(msg);
     await this.store.recordRejection(msg.id, {
       action: 'rejected', rule: 'inbound-filter', reason, webhookId, decidedAt: this.clock.now().toISOString(), ...(keyword ? { keyword } : {}),
     });
     return null;
+  }
+
+  /** message.received, and ticket.created when the text opened its ticket. */
+  private eventsOf(msg: InboundForRouting, decision: RoutingDecision, ticketId: number): NewEvent[] {
+    const helpdesk = this.helpdesk.name;
+    const opened = decision.action !== 'append';
+    const ticket = { id: ticketId, ...(opened || decision.reopen ? { status: 'open' } : {}), twilioNumber: msg.to, requesterPhone: msg.contactKey };
+    const message = {
+      id: msg.id, sid: msg.sid, direction: 'inbound' as const, from: msg.from, to: msg.to, body: msg.body,
+      ...(decision.rule === 'answer' ? { answered: true } : {}),
+    };
+    return [
+      ...(opened ? [{ type: 'ticket.created' as const, dedupeKey: `ticket.created:${helpdesk}:${ticketId}`, helpdesk, ticketId, data: { ticket, message } }] : []),
+      { type: 'message.received', dedupeKey: `message.received:${msg.sid}`, helpdesk, ticketId, data: { ticket, message } },
+    ];
   }
 
   /** The helpdesk write the decision calls for; keyed by the message SID, so a replay writes nothing twice. */

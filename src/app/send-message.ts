@@ -14,6 +14,7 @@ import type { NumberCapabilities, TwilioAccount } from '../ports/messaging.ts';
 import type { MediaProbe } from '../ports/media-probe.ts';
 import type { TemplateStore } from '../ports/template-store.ts';
 import { checkValueNames, renderTemplate, ticketValues, type TemplateValues } from '../domain/templates.ts';
+import type { EventOutbox } from '../ports/event-outbox.ts';
 
 export const SEND_QUEUE = 'send-message';
 /** Timers of scheduled messages (key message:<id>): when one is due, the message joins SEND_QUEUE. */
@@ -27,6 +28,8 @@ export interface ReplyInput {
   /** Helpdesk HTML (an agent's reply as the helpdesk keeps it): sent as plain text, line breaks kept. */
   bodyHtml?: string;
   templateId?: number;
+  /** A template's text given inline (an automation's body): filled in for the ticket like a stored template. */
+  template?: string;
   values?: TemplateValues;
   mediaUrls?: string[];
   from?: string;
@@ -56,6 +59,10 @@ export interface SendOptions {
   monthlyLimit: () => Promise<number | null>;
   /** A message was scheduled for `at` (the timer worker may want to wake then). */
   onScheduled?: (at: Date) => void;
+  /** Placeholders that depend on the installation, not the ticket: {{ticket.url}}, {{business.next_open}}. */
+  contextValues?: (ticketId: number | null) => Promise<TemplateValues>;
+  /** Where events are recorded (an agent's reply: ticket.agent_replied). */
+  events?: EventOutbox;
 }
 
 /**
@@ -78,36 +85,62 @@ export class SendMessage {
    * ticket (`values` adds or overrides placeholders, e.g. agent.name).
    */
   async reply(ticketId: number, input: ReplyInput): Promise<number> {
+    return (await this.replyTo(ticketId, input)).id;
+  }
+
+  /** reply(), saying who the message goes to and from. */
+  async replyTo(ticketId: number, input: ReplyInput): Promise<{ id: number; to: string; from: string }> {
     const ticket = await this.helpdesk.getTicketSummary(ticketId);
     if (!ticket) throw notFound('ticket_not_found', `No ticket ${ticketId}.`);
     const from = await this.sender(ticketId, input.from);
-    const given = [input.body, input.bodyHtml, input.templateId].filter((v) => v !== undefined && v !== '').length;
+    const given = [input.body, input.bodyHtml, input.templateId, input.template].filter((v) => v !== undefined && v !== '').length;
     if (given > 1) throw invalid('body_and_template', 'Send one of "body", "bodyHtml" or "templateId", not several.');
     let body = input.body ?? '';
     if (input.bodyHtml !== undefined) body = htmlToText(input.bodyHtml);
-    if (input.templateId !== undefined) body = await this.render(input.templateId, ticketId, from, input.values ?? {});
+    if (input.templateId !== undefined) body = await this.render(await this.templateText(input.templateId), ticketId, from, input.values ?? {});
+    if (input.template !== undefined) body = await this.render(input.template, ticketId, from, input.values ?? {});
     const to = toE164(ticket.requesterPhone);
     if (!to) {
       throw invalid('requester_not_textable',
         `The requester of ticket ${ticketId} has no mobile number smsdesk can text (${ticket.requesterPhone ? `"${ticket.requesterPhone}"` : 'none'}); add one in E.164 form, e.g. +14155550100.`);
     }
-    return this.queue({ to, from, body, mediaUrls: input.mediaUrls ?? [], ticketId, originKey: input.originKey }, input);
+    const id = await this.queue({ to, from, body, mediaUrls: input.mediaUrls ?? [], ticketId, originKey: input.originKey }, input);
+    // An agent's reply (console or API) is an event; the helpdesk's own replies are reported by helpdesk-events,
+    // an automation's texts are its own doing.
+    const origin = input.origin ?? (input.originKey ? 'helpdesk' : 'api');
+    if (origin === 'agent' || origin === 'api') {
+      await this.options.events?.record([{
+        type: 'ticket.agent_replied', dedupeKey: `ticket.agent_replied:message:${id}`, helpdesk: this.helpdesk.name, ticketId,
+        data: { ticket: { id: ticketId, status: ticket.status, twilioNumber: from, requesterPhone: to }, message: { id, direction: 'outbound', from, to, body } },
+      }]);
+    }
+    return { id, to, from };
   }
 
   /** A template filled in as a reply on this ticket would be (the composer's preview). */
   async renderForTicket(templateId: number, ticketId: number, values: TemplateValues, from?: string): Promise<string> {
     // A ticket bound to no number previews with twilio.number empty; sending it would ask for "from".
     const number = from ? this.number('from', from) : await this.sender(ticketId, undefined).catch(() => null);
-    return this.render(templateId, ticketId, number, values);
+    return this.render(await this.templateText(templateId), ticketId, number, values);
   }
 
-  private async render(templateId: number, ticketId: number, from: string | null, values: TemplateValues): Promise<string> {
-    checkValueNames(values);
+  /** A template's text filled in for this ticket as its reply would be (an automation editor's preview). */
+  async previewForTicket(template: string, ticketId: number): Promise<string> {
+    const from = await this.sender(ticketId, undefined).catch(() => null);
+    return this.render(template, ticketId, from, {});
+  }
+
+  private async templateText(templateId: number): Promise<string> {
     const template = await this.options.templates.get(templateId);
     if (!template) throw notFound('template_not_found', `No template ${templateId}.`);
+    return template.body;
+  }
+
+  private async render(template: string, ticketId: number, from: string | null, values: TemplateValues): Promise<string> {
+    checkValueNames(values);
     const ticket = await this.helpdesk.getTicket(ticketId);
     if (!ticket) throw notFound('ticket_not_found', `No ticket ${ticketId}.`);
-    return renderTemplate(template.body, { ...ticketValues(ticket, from), ...values });
+    return renderTemplate(template, { ...(await this.options.contextValues?.(ticketId)), ...ticketValues(ticket, from), ...values });
   }
 
   /** The number a reply on this ticket comes from: `from`, else the ticket's bound number, else the default. */
@@ -131,6 +164,23 @@ export class SendMessage {
     const accountSid = await this.check({ to, from, body: input.body, mediaUrls });
     const ticketId = await this.conversationTicket(to, from);
     return this.queue({ to, from, body: input.body, mediaUrls, ticketId }, input, accountSid);
+  }
+
+  /**
+   * A text to a number that is not the ticket's requester (an automation's alert to an on-call phone): it opens
+   * no conversation; when it is about a ticket, its record lands there as a private note once sent.
+   */
+  async notify(input: { to: string; from?: string; body?: string; templateId?: number; ticketId: number | null; originKey: string } & Sending): Promise<number> {
+    const to = this.number('to', input.to);
+    const from = input.from ? this.number('from', input.from) : this.options.defaultNumber;
+    if (!from) throw invalid('no_sender', 'Give "from" (a number of your Twilio account), or set TWILIO_DEFAULT_NUMBER.');
+    let body = input.body ?? '';
+    if (input.templateId !== undefined) {
+      body = input.ticketId === null
+        ? renderTemplate(await this.templateText(input.templateId), (await this.options.contextValues?.(null)) ?? {})
+        : await this.render(await this.templateText(input.templateId), input.ticketId, from, {});
+    }
+    return this.queue({ to, from, body, mediaUrls: [], ticketId: input.ticketId, originKey: input.originKey }, input);
   }
 
   private async conversationTicket(to: string, from: string): Promise<number> {

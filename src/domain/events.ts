@@ -17,6 +17,9 @@ export const EVENT_TYPES = [
   'optout.changed',
   'csat.received',
   'usage.threshold',
+  // Internal: an automation's question answered, or its wait over (they run that automation's branch).
+  'ask.answered',
+  'ask.timed_out',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -24,7 +27,8 @@ export type EventType = (typeof EVENT_TYPES)[number];
 /** What an event says of its ticket, as smsdesk saw it when the event happened (conditions read it). */
 export interface EventTicket {
   id: number;
-  status: string;
+  /** Absent when the event's source did not know it (a text appended to a ticket): read when a condition needs it. */
+  status?: string;
   previousStatus?: string | null;
   priority?: string | null;
   previousPriority?: string | null;
@@ -44,6 +48,8 @@ export interface EventMessage {
   body: string;
   status?: string;
   errorCode?: number | null;
+  /** An inbound text that answered an automation's question (a survey, an ask). */
+  answered?: boolean;
 }
 
 export interface EventData {
@@ -74,7 +80,7 @@ export interface RecordedEvent extends Required<Omit<NewEvent, 'dedupeKey'>> {
 }
 
 /** The origin a message or note made by automation `id` carries ("automation:7"), and back. */
-export const automationOrigin = (id: number) => `automation:${id}`;
+export const automationOrigin = (id: number): `automation:${number}` => `automation:${id}`;
 export function automationOf(origin: string | null | undefined): number | null {
   const m = /^automation:(\d+)$/.exec(origin ?? '');
   return m ? Number(m[1]) : null;

@@ -14,6 +14,9 @@ export const KNOWN_PLACEHOLDERS = [
   'agent.name',
   'agent.email',
   'twilio.number',
+  'ticket.url',
+  'business.next_open',
+  'survey.question',
 ] as const;
 
 export type Placeholder = (typeof KNOWN_PLACEHOLDERS)[number];

@@ -35,6 +35,8 @@ export interface ThreadingInput {
 
 export type RoutingDecision =
   | { action: 'append'; ticketId: number; rule: 'pattern' | 'window'; reopen: boolean; reason: string }
+  /** The answer to a question an automation texted (a survey, an ask): onto the asking ticket, never reopening it. */
+  | { action: 'append'; ticketId: number; rule: 'answer'; reopen: false; reason: string; awaitingId: number }
   | { action: 'create'; rule: 'new' | 'pattern-closed' | 'closed-meanwhile'; followUpOf?: number; reason: string };
 
 /**

@@ -83,3 +83,9 @@ export function scheduledNotSentHtml(p: { to: string; sendAt: Date; reason: stri
   return `<p><b>The text scheduled for ${escapeHtml(p.sendAt.toISOString())} to ${escapeHtml(p.to)} was not sent.</b></p>` +
     `<p>${escapeHtml(p.reason)}</p>`;
 }
+
+/** The private note of a CSAT rating (the customer's text itself lands beside it as their message). */
+export function csatNoteHtml(r: { rating: number; comment: string }): string {
+  const stars = '★'.repeat(r.rating) + '☆'.repeat(5 - r.rating);
+  return `<p><strong>CSAT rating: ${r.rating} of 5</strong> ${stars}</p>${r.comment ? `<p>${escapeHtml(r.comment)}</p>` : ''}`;
+}

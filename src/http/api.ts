@@ -1,11 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { parse } from './validation.ts';
+import { idParam, parse } from './validation.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import { TICKET_STATUSES, type Helpdesk, type HelpdeskAttachment, type HelpdeskTicket } from '../ports/helpdesk.ts';
 import type { MessageStore } from '../ports/message-store.ts';
 import type { MessageQueries, MessageView } from '../adapters/db/message-queries.ts';
-import { invalid, notFound } from '../domain/errors.ts';
+import { notFound } from '../domain/errors.ts';
+import type { AwaitingReplies, CsatRating } from '../ports/awaiting-replies.ts';
+
+const csatJson = (r: CsatRating | undefined) => (r ? { rating: r.rating, comment: r.comment, at: r.at } : null);
 import { phoneInput } from '../domain/phone.ts';
 import { segmentInfo } from '../domain/segments.ts';
 import { explainTwilioError } from '../domain/twilio-errors.ts';
@@ -24,6 +27,8 @@ export interface ApiOptions {
   events?: ConsoleEvents;
   /** Where status changes are recorded for the console's thread. */
   history?: StatusHistory;
+  /** CSAT ratings (Ticket.csat: the latest). */
+  csat?: Pick<AwaitingReplies, 'latestCsat'>;
   send: SendMessage;
   scheduled: ScheduledMessages;
   publicUrl: () => string;
@@ -41,12 +46,14 @@ export async function api(app: FastifyInstance, opts: ApiOptions): Promise<void>
 
   async function ticketJson(tickets: HelpdeskTicket[]) {
     const links = new Map((await opts.store.links(opts.helpdesk.name, tickets.map((t) => t.id))).map((l) => [l.ticketId, l]));
+    const csat = (await opts.csat?.latestCsat(opts.helpdesk.name, tickets.map((t) => t.id))) ?? new Map();
     return tickets.map((t) => ({
       id: t.id,
       subject: t.subject,
       status: t.status,
       requester: t.requester,
       twilioNumber: links.get(t.id)?.twilioNumber ?? null,
+      csat: csatJson(csat.get(t.id)),
       descriptionHtml: t.descriptionHtml,
       notes: t.notes.map((n) => ({
         id: n.id, bodyHtml: n.bodyHtml, incoming: n.incoming, private: n.private, createdAt: n.createdAt,
@@ -226,9 +233,4 @@ function explanation(code: number | null) {
   return e ? { title: e.title, explanation: e.explanation, fix: e.fix, moreInfo: e.moreInfo } : null;
 }
 
-function idParam(request: FastifyRequest): number {
-  const raw = (request.params as { id?: string }).id ?? '';
-  if (!/^\d{1,9}$/.test(raw)) throw invalid('invalid_id', `"${raw}" is not an id; ids are whole numbers.`);
-  return Number(raw);
-}
 

@@ -17,6 +17,7 @@ import { web, type WebOptions } from './web.ts';
 import { helpdeskWebhooks, type HelpdeskWebhookOptions } from './helpdesk-webhooks.ts';
 import { attachmentLinks, type AttachmentLinks } from './attachments.ts';
 import { usageApi, type UsageOptions } from './usage.ts';
+import { automationsApi, type AutomationsOptions } from './automations.ts';
 import { webhooksApi, type WebhooksOptions } from './webhooks.ts';
 
 export interface HttpAppOptions {
@@ -30,6 +31,7 @@ export interface HttpAppOptions {
   api: Omit<ApiOptions, 'auth'>;
   templates: Omit<TemplatesOptions, 'auth'>;
   usage: Omit<UsageOptions, 'auth'>;
+  automations: Omit<AutomationsOptions, 'auth'>;
   sandbox: Omit<SandboxOptions, 'auth'> | null;
   helpdeskWebhooks: HelpdeskWebhookOptions;
   attachmentLinks: AttachmentLinks;
@@ -72,6 +74,7 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
   await app.register(api, { ...opts.api, auth: opts.auth, logLevel });
   await app.register(templates, { ...opts.templates, auth: opts.auth, logLevel });
   await app.register(usageApi, { ...opts.usage, auth: opts.auth });
+  await app.register(automationsApi, { ...opts.automations, auth: opts.auth });
   if (opts.sandbox) await app.register(sandbox, { ...opts.sandbox, auth: opts.auth, logLevel });
   await app.register(helpdeskWebhooks, opts.helpdeskWebhooks);
   await app.register(sessions, { ...opts.sessions, auth: opts.auth });

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { parse } from './validation.ts';
+import { idParam, parse } from './validation.ts';
 import { invalid, notFound } from '../domain/errors.ts';
 import { checkValueNames, renderTemplate, validateTemplate, type TemplateValues } from '../domain/templates.ts';
 import type { Template, TemplateStore } from '../ports/template-store.ts';
@@ -90,9 +90,4 @@ function checkBody(text: string): void {
   if (unknown.length > 0 || malformed.length > 0) renderTemplate(text, {}); // throws unknown_placeholder / malformed_placeholder
 }
 
-function idParam(request: FastifyRequest): number {
-  const raw = (request.params as { id?: string }).id ?? '';
-  if (!/^\d{1,9}$/.test(raw)) throw invalid('invalid_id', `"${raw}" is not an id; ids are whole numbers.`);
-  return Number(raw);
-}
 

@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { invalid } from '../domain/errors.ts';
 
@@ -41,4 +42,11 @@ function textProblem(s: string): string | null {
   if (s.includes('\u0000')) return 'contains a NUL character (\\u0000), which text cannot carry: remove it.';
   if (LONE_SURROGATE.test(s)) return 'contains half of a UTF-16 surrogate pair (e.g. a lone \\ud83d), which is not a character: send whole characters.';
   return null;
+}
+
+/** The `:id` (or another named) path parameter as a whole number; anything else → 400 invalid_id. */
+export function idParam(request: FastifyRequest, name = 'id'): number {
+  const raw = (request.params as Record<string, string | undefined>)[name] ?? '';
+  if (!/^\d{1,9}$/.test(raw)) throw invalid('invalid_id', `"${raw}" is not an id; ids are whole numbers.`);
+  return Number(raw);
 }

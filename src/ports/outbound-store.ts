@@ -57,6 +57,8 @@ export interface OutboundForSending extends OutboundText {
   /** Scheduled messages: when it is to go. */
   sendAt: Date | null;
   errorMessage: string | null;
+  /** Who asked for it (agent, api, helpdesk, automation:<id>); null for messages older than origins. */
+  origin: string | null;
 }
 
 /** The SID Twilio gave is already recorded for another message: recording it again can never succeed. */

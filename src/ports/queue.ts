@@ -21,3 +21,9 @@ export class PermanentJobError extends Error {
     this.name = 'PermanentJobError';
   }
 }
+
+/** Durable timers by key: at most one waits per key, and arming it again moves it. */
+export interface Timers {
+  /** The timer `key` of `queue` fires at `at` with `payload`, replacing one still waiting under that key. */
+  arm(queue: string, key: string, payload: unknown, at: Date): Promise<void>;
+}

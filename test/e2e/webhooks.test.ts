@@ -184,8 +184,12 @@ describe.each(backends)('outgoing webhooks on $name', (backend: Backend) => {
     const r = await receiver();
     r.answer(() => ({ status: 200, body: JSON.stringify({ action: 'reject', reason: 'known spam sender' }) }));
     const created = await subscribe({ url: r.url, events: ['message.received'], decide: true });
+    const told = await receiver();
+    await subscribe({ url: told.url, events: ['message.received', 'ticket.created'] });
     await h.text(customer, NUMBER, 'WIN A PRIZE');
     await h.idle();
+    // A rejected text is no event: nothing is told of it.
+    expect(told.received).toEqual([]);
 
     const question = await r.waitFor(1);
     expect(receiverAccepts(question.headers['x-smsdesk-signature'] as string, question.body, created.secret)).toBe(true);
@@ -225,6 +229,8 @@ describe.each(backends)('outgoing webhooks on $name', (backend: Backend) => {
     ];
     r.answer((_hook, i) => answers[i] ?? { status: 204 });
     const created = await subscribe({ url: r.url, events: ['message.received'], decide: true });
+    const told = await receiver();
+    await subscribe({ url: told.url, events: ['message.received', 'ticket.created'] });
     const customers = ['+14155550122', '+14155550123', '+14155550124'];
     for (const [i, customer] of customers.entries()) {
       await h.text(customer, NUMBER, `Hello ${i}`);
@@ -234,10 +240,17 @@ describe.each(backends)('outgoing webhooks on $name', (backend: Backend) => {
       expect(text!.routing, customer).toMatchObject({ action: 'create' });
       expect(text!.ticketId, customer).not.toBeNull();
       expect(await ticketsOf(customer), customer).toHaveLength(1);
+      // Routed texts are events as usual: told to the other subscription (ticket.created and message.received).
+      await told.waitFor(2 * (i + 1));
     }
     const log = (await deliveries(created.id)).reverse();
-    expect(log.map((d) => [d.status, d.lastStatusCode])).toEqual([['delivered', 200], ['failed', 200], ['failed', 503]]);
+    // The filter was asked (kind decide) and is not told of the same texts again as message.received events.
+    expect(log.map((d) => [d.kind, d.status, d.lastStatusCode])).toEqual([['decide', 'delivered', 200], ['decide', 'failed', 200], ['decide', 'failed', 503]]);
     expect(log[1]!.lastError).toMatch(/not JSON; routed as usual/);
+    const tellings = told.received.map((x) => [x.json.type, x.json.data.message.from]);
+    expect(tellings).toEqual(expect.arrayContaining(customers.flatMap((c) => [['ticket.created', c], ['message.received', c]])));
+    expect(tellings).toHaveLength(6);
+    expect(r.received).toHaveLength(3);
   });
 
   it('routes a text as usual when the filter does not answer within its budget; one that keeps silent rests', async () => {

@@ -103,7 +103,7 @@ describe('DispatchEvents', () => {
   const event: RecordedEvent = {
     id: 'evt_1', type: 'ticket.created', helpdesk: 'builtin', ticketId: 1, data: {}, causedBy: [], createdAt: T0,
   };
-  const outbox: EventOutbox = { record: async () => 0, get: async (id) => (id === event.id ? event : null) };
+  const outbox: EventOutbox = { record: async () => 0, get: async (id) => (id === event.id ? event : null), lastActivity: async () => null };
   const consumer = (name: string, fail: () => unknown = () => null) => {
     const calls: string[] = [];
     const c: EventConsumer & { calls: string[] } = {

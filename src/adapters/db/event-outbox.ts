@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Sql } from './sql.ts';
 import { enqueueing, jobInsert } from '../queue/job-queue.ts';
-import { EVENT_QUEUE, type EventOutbox, type NewEvent, type RecordedEvent } from '../../ports/event-outbox.ts';
+import { ACTIVITY_TYPES, EVENT_QUEUE, type EventOutbox, type NewEvent, type RecordedEvent } from '../../ports/event-outbox.ts';
 import type { EventType } from '../../domain/events.ts';
 
 interface EventRow {
@@ -23,7 +23,8 @@ export const eventJobKey = (e: { helpdesk: string; ticketId: number | null; dedu
  * dedupe key) inserts neither a row nor a job.
  */
 export class SqlEventOutbox implements EventOutbox {
-  constructor(private readonly sql: Sql) {}
+  /** `onRecorded`: called once new events committed (wakes this process's dispatcher; others poll). */
+  constructor(private readonly sql: Sql, private readonly onRecorded?: () => void) {}
 
   async record(events: readonly NewEvent[]): Promise<number> {
     if (!events.length) return 0;
@@ -56,7 +57,20 @@ export class SqlEventOutbox implements EventOutbox {
        SELECT id FROM ins`,
       [JSON.stringify(rows)],
     ));
+    if (inserted.length && this.onRecorded) {
+      // Inside a caller's transaction the rows are visible once it commits: a wake now may find nothing, then the poll does.
+      this.onRecorded();
+    }
     return inserted.length;
+  }
+
+  async lastActivity(helpdesk: string, ticketId: number, except: number): Promise<Date | null> {
+    const [r] = await this.sql.query<{ at: Date | null }>(
+      `SELECT max(created_at) AS at FROM domain_events
+        WHERE helpdesk = $1 AND ticket_id = $2 AND type = ANY($3::text[]) AND NOT ($4::int = ANY(caused_by))`,
+      [helpdesk, ticketId, ACTIVITY_TYPES, except],
+    );
+    return r?.at ?? null;
   }
 
   async get(id: string): Promise<RecordedEvent | null> {

@@ -455,6 +455,46 @@ const MIGRATIONS: Migration[] = [
         UNIQUE (automation_id, event_id)
       );
       CREATE INDEX automation_runs_recent ON automation_runs (automation_id, id DESC);
+      -- branch: which list of the automation the run's actions are (null: its "then"; "answers.YES" or
+      -- "onTimeout" of the ask at then[n]: "then.2.answers.YES").
+      ALTER TABLE automation_runs ADD COLUMN branch text;
+      -- A question an automation texted (a CSAT survey, an ask) waiting for the customer's answer on that number:
+      -- routing looks here before any threading rule, so the answer lands on the ticket that asked.
+      CREATE TABLE awaiting_replies (
+        id serial PRIMARY KEY,
+        kind text NOT NULL CHECK (kind IN ('survey', 'ask')),
+        automation_id int REFERENCES automations (id) ON DELETE CASCADE,
+        run_id int NOT NULL,
+        action_index int NOT NULL,
+        helpdesk text NOT NULL,
+        ticket_id bigint NOT NULL,
+        customer text NOT NULL,
+        twilio_number text NOT NULL,
+        answers text[] NOT NULL DEFAULT '{}',
+        expires_at timestamptz NOT NULL,
+        state text NOT NULL DEFAULT 'waiting' CHECK (state IN ('waiting', 'answered', 'expired')),
+        answer text,
+        answer_message_id int,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        UNIQUE (run_id, action_index)
+      );
+      CREATE INDEX awaiting_replies_waiting ON awaiting_replies (customer, twilio_number, id DESC) WHERE state = 'waiting';
+      -- CSAT ratings, with who and what they rate (the agent who last replied, the number, its group) as of then.
+      CREATE TABLE csat_ratings (
+        id serial PRIMARY KEY,
+        helpdesk text NOT NULL,
+        ticket_id bigint NOT NULL,
+        rating int NOT NULL CHECK (rating BETWEEN 1 AND 5),
+        comment text NOT NULL DEFAULT '',
+        agent_id int REFERENCES users (id) ON DELETE SET NULL,
+        twilio_number text,
+        number_group text,
+        message_id int UNIQUE,
+        awaiting_id int,
+        at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX csat_ratings_ticket ON csat_ratings (helpdesk, ticket_id, id DESC);
+      CREATE INDEX csat_ratings_at ON csat_ratings (at);
     `,
   },
   {

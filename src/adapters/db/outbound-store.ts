@@ -22,6 +22,7 @@ interface Row {
   attempt_started_at: Date | null;
   send_slot_at: Date | null;
   origin_key: string | null;
+  origin: string | null;
   status: Status;
   error_code: number | null;
   send_at: Date | null;
@@ -152,7 +153,7 @@ export class SqlOutboundStore implements OutboundStore {
 
   async loadForSending(id: number): Promise<OutboundForSending | null> {
     const rows = await this.sql.query<Row>(
-      `SELECT id, sid, account_sid, from_number, to_number, body, media_urls, ticket_id, send_state, attempt_started_at, send_slot_at, origin_key, status, error_code, send_at, error_message
+      `SELECT id, sid, account_sid, from_number, to_number, body, media_urls, ticket_id, send_state, attempt_started_at, send_slot_at, origin_key, status, error_code, send_at, error_message, origin
          FROM messages WHERE id = $1 AND direction = 'outbound'`,
       [id],
     );
@@ -161,7 +162,7 @@ export class SqlOutboundStore implements OutboundStore {
     return {
       id: r.id, sid: r.sid, accountSid: r.account_sid, from: r.from_number, to: r.to_number, body: r.body,
       mediaUrls: r.media_urls, ticketId: r.ticket_id, originKey: r.origin_key, status: r.status, errorCode: r.error_code, errorMessage: r.error_message, sendState: r.send_state, attemptStartedAt: r.attempt_started_at,
-      sendSlotAt: r.send_slot_at, sendAt: r.send_at,
+      sendSlotAt: r.send_slot_at, sendAt: r.send_at, origin: r.origin,
     };
   }
 

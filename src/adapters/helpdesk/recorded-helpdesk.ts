@@ -144,10 +144,11 @@ export class RecordedHelpdesk implements RecordedRemoteHelpdesk {
     const before = await this.records.cachedTicket(this.name, ticketId);
     const view = await this.inner.ticketForEvent(ticketId);
     if (!view) return null;
-    await this.records.cacheTicket(this.name, view.summary);
+    // The change (and its event) before the cache moves on: a crash in between sees the change again, never misses it.
     if (before && before.status !== view.summary.status) {
       await this.opts.history?.record(this.name, ticketId, { status: view.summary.status, previous: before.status, changedBy: this.name });
     }
+    await this.records.cacheTicket(this.name, view.summary);
     return view;
   }
 

@@ -1,4 +1,5 @@
 import type { Sql } from '../db/sql.ts';
+import type { Timers } from '../../ports/queue.ts';
 
 /**
  * A durable queue in the application database (PGlite or PostgreSQL alike), so an acknowledged webhook and
@@ -96,7 +97,7 @@ const ANALYZE_EVERY_MS = 2_000;
 
 export const DEFAULT_QUEUE_OPTIONS: QueueOptions = { lockSeconds: 30, maxAttempts: 12 };
 
-export class JobQueue {
+export class JobQueue implements Timers {
   constructor(
     private readonly sql: Sql,
     readonly options: QueueOptions = DEFAULT_QUEUE_OPTIONS,
@@ -115,6 +116,17 @@ export class JobQueue {
       }),
       [queue, key, JSON.stringify(payload)],
     ));
+  }
+
+  /**
+   * A timer per key: the one still waiting (not yet claimed) under `key` is replaced, in the same transaction
+   * as the new one is inserted, so arming a timer again moves it instead of adding a second.
+   */
+  async arm(queue: string, key: string, payload: unknown, at: Date): Promise<void> {
+    await this.sql.transaction((tx) => enqueueing(tx, queue, [key], async (t) => {
+      await t.query(`DELETE FROM jobs WHERE queue = $1 AND key = $2 AND state = 'ready'`, [queue, key]);
+      await enqueueJobs(t, queue, [{ key, payload, runAt: at }]);
+    }));
   }
 
   async claim<P>(queue: string, limit: number): Promise<Job<P>[]> {

@@ -94,6 +94,12 @@ export class Worker<P> {
     }
   }
 
+  /** Whether jobs are due or running in this queue now (idle() has returned, but another queue's work may have added some). */
+  async hasWork(): Promise<boolean> {
+    const pending = await this.jobs.counts(this.options.queue, { dueOnly: this.options.dueOnly });
+    return pending.ready > 0 || pending.running > 0 || this.inFlight.size > 0;
+  }
+
   private async run(): Promise<void> {
     let failures = 0;
     while (this.running) {

@@ -1,0 +1,130 @@
+import type { Sql } from './sql.ts';
+import type { ActionKind, Automation, AutomationSpec, Trigger } from '../../domain/automations.ts';
+import type { ActionOutcome, AutomationRun, AutomationStore } from '../../ports/automation-store.ts';
+
+interface AutomationRow {
+  id: number;
+  name: string;
+  enabled: boolean;
+  trigger: Trigger;
+  spec: AutomationSpec;
+  created_at: Date;
+  updated_at: Date;
+}
+
+interface RunRow {
+  id: number;
+  automation_id: number;
+  event_id: string;
+  event_type: string;
+  ticket_id: string | number | null;
+  fired: boolean;
+  reason: string;
+  branch: string | null;
+  actions: ActionOutcome[];
+  state: AutomationRun['state'];
+  created_at: Date;
+  finished_at: Date | null;
+}
+
+const CACHE_MS = 2_000;
+
+const toAutomation = (r: AutomationRow) => ({
+  ...r.spec, id: r.id, name: r.name, enabled: r.enabled, when: r.trigger, createdAt: r.created_at, updatedAt: r.updated_at,
+});
+
+const toRun = (r: RunRow): AutomationRun => ({
+  id: r.id, automationId: r.automation_id, eventId: r.event_id, eventType: r.event_type,
+  ticketId: r.ticket_id === null ? null : Number(r.ticket_id), fired: r.fired, reason: r.reason, branch: r.branch, actions: r.actions,
+  state: r.state, createdAt: r.created_at, finishedAt: r.finished_at,
+});
+
+const RUN_COLUMNS = 'id, automation_id, event_id, event_type, ticket_id, fired, reason, branch, actions, state, created_at, finished_at';
+
+export class SqlAutomationStore implements AutomationStore {
+  private cache: { at: number; byTrigger: Map<string, Automation[]> } | null = null;
+
+  constructor(private readonly sql: Sql) {}
+
+  async list() {
+    const rows = await this.sql.query<AutomationRow>('SELECT * FROM automations ORDER BY id');
+    return rows.map(toAutomation);
+  }
+
+  async get(id: number) {
+    const [r] = await this.sql.query<AutomationRow>('SELECT * FROM automations WHERE id = $1', [id]);
+    return r ? toAutomation(r) : null;
+  }
+
+  async create(spec: AutomationSpec): Promise<number> {
+    this.cache = null;
+    const [r] = await this.sql.query<{ id: number }>(
+      'INSERT INTO automations (name, enabled, trigger, spec) VALUES ($1, $2, $3, $4::jsonb) RETURNING id',
+      [spec.name, spec.enabled, spec.when, JSON.stringify(spec)],
+    );
+    return r!.id;
+  }
+
+  async update(id: number, spec: AutomationSpec): Promise<boolean> {
+    this.cache = null;
+    const rows = await this.sql.query(
+      'UPDATE automations SET name = $2, enabled = $3, trigger = $4, spec = $5::jsonb, updated_at = now() WHERE id = $1 RETURNING id',
+      [id, spec.name, spec.enabled, spec.when, JSON.stringify(spec)],
+    );
+    return rows.length > 0;
+  }
+
+  async remove(id: number): Promise<boolean> {
+    this.cache = null;
+    return (await this.sql.query('DELETE FROM automations WHERE id = $1 RETURNING id', [id])).length > 0;
+  }
+
+  async enabledFor(trigger: Trigger): Promise<Automation[]> {
+    if (!this.cache || Date.now() - this.cache.at > CACHE_MS) {
+      const rows = await this.sql.query<AutomationRow>('SELECT * FROM automations WHERE enabled ORDER BY id');
+      const byTrigger = new Map<string, Automation[]>();
+      for (const r of rows) byTrigger.set(r.trigger, [...(byTrigger.get(r.trigger) ?? []), toAutomation(r)]);
+      this.cache = { at: Date.now(), byTrigger };
+    }
+    return this.cache.byTrigger.get(trigger) ?? [];
+  }
+
+  async startRun(run: Parameters<AutomationStore['startRun']>[0]): Promise<AutomationRun> {
+    const actions: ActionOutcome[] = run.fired ? run.actions.map((kind: ActionKind, index) => ({ index, kind, state: 'pending', detail: null })) : [];
+    const rows = await this.sql.query<RunRow>(
+      `WITH ins AS (
+         INSERT INTO automation_runs (automation_id, event_id, event_type, ticket_id, fired, reason, actions, state, finished_at, branch)
+         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, CASE WHEN $5 THEN 'running' ELSE 'skipped' END, CASE WHEN $5 THEN NULL ELSE now() END, $8)
+         ON CONFLICT (automation_id, event_id) DO NOTHING
+         RETURNING ${RUN_COLUMNS}
+       )
+       SELECT ${RUN_COLUMNS} FROM ins
+       UNION ALL
+       SELECT ${RUN_COLUMNS} FROM automation_runs WHERE automation_id = $1 AND event_id = $2 AND NOT EXISTS (SELECT 1 FROM ins)`,
+      [run.automationId, run.eventId, run.eventType, run.ticketId, run.fired, run.reason.slice(0, 500), JSON.stringify(actions), run.branch],
+    );
+    if (!rows[0]) throw new Error(`automation run ${run.automationId}/${run.eventId} neither recorded nor found`);
+    return toRun(rows[0]);
+  }
+
+  async settleAction(runId: number, index: number, state: 'done' | 'skipped' | 'failed', detail: string | null): Promise<void> {
+    await this.sql.query(
+      `UPDATE automation_runs
+          SET actions = jsonb_set(actions, ARRAY[$2::text], (actions -> $2::int) || jsonb_build_object('state', $3::text, 'detail', $4::text))
+        WHERE id = $1 AND actions -> $2::int ->> 'state' = 'pending'`,
+      [runId, index, state, detail === null ? null : detail.slice(0, 500)],
+    );
+  }
+
+  async finishRun(runId: number, state: 'done' | 'failed'): Promise<void> {
+    await this.sql.query(`UPDATE automation_runs SET state = $2, finished_at = now() WHERE id = $1 AND state = 'running'`, [runId, state]);
+  }
+
+  async runs(automationId: number, limit: number): Promise<AutomationRun[]> {
+    const rows = await this.sql.query<RunRow>(
+      `SELECT ${RUN_COLUMNS} FROM automation_runs WHERE automation_id = $1 ORDER BY id DESC LIMIT $2`,
+      [automationId, limit],
+    );
+    return rows.map(toRun);
+  }
+}

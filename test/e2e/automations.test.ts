@@ -1,0 +1,196 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { backends } from '../helpers/databases.ts';
+import { CUSTOMER, NUMBER, startHarness, ticketFrom, type Harness } from '../helpers/outbound.ts';
+
+interface Run { id: number; event: string; ticketId: number | null; fired: boolean; reason: string; state: string; actions: { kind: string; state: string; detail: string | null }[] }
+interface ApiError { error: { code: string; message: string } }
+interface Ticket { id: number; status: string; notes: { bodyHtml: string; private: boolean }[] }
+
+const atTwilio = (h: Harness, body: string) => h.emulator.messages().filter((m) => m.direction !== 'inbound' && m.body === body);
+
+const open: Harness[] = [];
+afterEach(async () => {
+  for (const h of open.splice(0).reverse()) await h.close();
+});
+const start = async (...args: Parameters<typeof startHarness>) => {
+  const h = await startHarness(...args);
+  open.push(h);
+  return h;
+};
+
+async function create(h: Harness, automation: Record<string, unknown>): Promise<number> {
+  const res = await h.api<{ id: number } & Partial<ApiError>>('/api/v1/automations', { method: 'POST', body: automation });
+  if (res.status !== 201) throw new Error(`POST /api/v1/automations answered ${res.status}: ${JSON.stringify(res.body)}`);
+  return res.body.id;
+}
+const runs = async (h: Harness, id: number) => (await h.api<{ runs: Run[] }>(`/api/v1/automations/${id}/runs`)).body.runs;
+const setStatus = (h: Harness, ticketId: number, status: string) =>
+  h.api(`/api/v1/tickets/${ticketId}`, { method: 'PATCH', body: { status } });
+
+describe.each(backends)('automations on $name', (backend) => {
+  it('texts the requester once when their ticket is resolved, and keeps the run', async () => {
+    const h = await start(backend);
+    const id = await create(h, {
+      name: 'Resolved notice', when: 'ticket.status_changed', if: { status: 'resolved' },
+      then: [{ sendSms: { body: 'Ticket #{{ticket.id}} is resolved. Reply to reopen.' } }],
+    });
+    const ticketId = await ticketFrom(h);
+    expect((await setStatus(h, ticketId, 'pending')).status).toBe(200);
+    expect((await setStatus(h, ticketId, 'resolved')).status).toBe(200);
+    await h.idle();
+    expect(atTwilio(h, `Ticket #${ticketId} is resolved. Reply to reopen.`)).toHaveLength(1);
+    const [resolved, pending] = await runs(h, id);
+    expect(pending).toMatchObject({ event: 'ticket.status_changed', fired: false, state: 'skipped', reason: 'status is pending, not resolved' });
+    expect(resolved).toMatchObject({ event: 'ticket.status_changed', ticketId, fired: true, state: 'done', actions: [{ kind: 'sendSms', state: 'done' }] });
+    // The automated text is the automation's: its origin says so.
+    const { body } = await h.api<{ messages: { body: string; origin: string }[] }>('/api/v1/messages');
+    expect(body.messages.find((m) => m.body.startsWith(`Ticket #${ticketId} is resolved`))?.origin).toBe(`automation:${id}`);
+  });
+
+  it('answers a keyword, any case, and only that word', async () => {
+    const h = await start(backend);
+    const id = await create(h, {
+      name: 'Hours', when: 'message.received', if: { keyword: 'hours' },
+      then: [{ sendSms: { body: 'We are open 9–5, Monday to Friday.' } }],
+    });
+    await h.text(CUSTOMER, NUMBER, 'HOURS');
+    await h.text(CUSTOMER, NUMBER, 'what are your hours?');
+    await h.idle();
+    expect(atTwilio(h, 'We are open 9–5, Monday to Friday.')).toHaveLength(1);
+    const r = await runs(h, id);
+    expect(r.map((x) => x.fired).sort()).toEqual([false, true]);
+    expect(r.find((x) => !x.fired)?.reason).toBe('the text is not the keyword hours');
+  });
+
+  it('acts once per event however often the event is seen (Twilio retrying the same text)', async () => {
+    const h = await start(backend);
+    await create(h, { name: 'Ack', when: 'ticket.created', then: [{ sendSms: { body: 'Thanks, we got your message.' } }] });
+    const first = await h.text(CUSTOMER, NUMBER, 'My order is late');
+    await h.idle();
+    // Twilio retries the same webhook (same MessageSid) twice more.
+    await h.text(CUSTOMER, NUMBER, 'My order is late', { messageSid: first.messageSid });
+    await h.text(CUSTOMER, NUMBER, 'My order is late', { messageSid: first.messageSid });
+    await h.idle();
+    expect(atTwilio(h, 'Thanks, we got your message.')).toHaveLength(1);
+  });
+
+  it('never triggers itself: its own status change is not an event for it', async () => {
+    const h = await start(backend);
+    // Would loop forever if its own change fired it: pending → open → pending…
+    const a = await create(h, { name: 'Bounce', when: 'ticket.status_changed', then: [{ setStatus: { status: 'pending' } }, { note: { bodyHtml: '<p>Bounced to pending</p>' } }] });
+    const b = await create(h, { name: 'Bounce back', when: 'ticket.status_changed', if: { status: 'pending' }, then: [{ setStatus: { status: 'open' } }] });
+    const ticketId = await ticketFrom(h);
+    await setStatus(h, ticketId, 'resolved');
+    await h.idle();
+    // resolved (agent) → a: pending → b: open → a sees its own doing in the chain: stops.
+    const ticket = (await h.api<Ticket>(`/api/v1/tickets/${ticketId}`)).body;
+    expect(ticket.status).toBe('open');
+    const aRuns = await runs(h, a);
+    expect(aRuns.filter((r) => r.fired)).toHaveLength(1);
+    expect(aRuns.some((r) => r.reason === 'the event came from this automation’s own actions')).toBe(true);
+    expect((await runs(h, b)).filter((r) => r.fired)).toHaveLength(1);
+  });
+
+  it('refuses a bad automation naming the bad part, and stores nothing', async () => {
+    const h = await start(backend);
+    const bad = async (body: unknown) => (await h.api<ApiError>('/api/v1/automations', { method: 'POST', body })).body.error;
+    expect(await bad({ name: 'x', when: 'ticket.exploded', then: [{ sendSms: { body: 'hi' } }] })).toMatchObject({
+      code: 'invalid_automation', message: expect.stringContaining('when: unknown event "ticket.exploded"'),
+    });
+    expect((await bad({ name: 'x', when: 'ticket.created', if: { colour: 'red' }, then: [{ sendSms: { body: 'hi' } }] })).message).toContain('if: unknown key "colour"');
+    expect((await bad({ name: 'x', when: 'ticket.created', then: [{ fax: {} }] })).message).toContain('then[0]: unknown action "fax"');
+    expect((await bad({ name: 'x', when: 'ticket.created', then: [{ sendSms: { body: 'Hi {{contact.nmae}}' } }] })).message).toContain('then[0].sendSms.body: unknown placeholder {{contact.nmae}}');
+    expect((await bad({ name: 'x', when: 'ticket.created', then: [{ sendSms: { body: 'hi', delayMinutes: -1 } }] })).message).toContain('then[0].sendSms.delayMinutes');
+    expect((await h.api<{ automations: unknown[] }>('/api/v1/automations')).body.automations).toEqual([]);
+  });
+
+  it('CSAT: the survey texts a question; a 1–5 reply is the rating, on that ticket, no new ticket, no reopen', async () => {
+    const h = await start(backend);
+    await create(h, { name: 'Resolved + CSAT', when: 'ticket.status_changed', if: { status: 'resolved' }, then: [{ survey: {} }] });
+    const ticketId = await ticketFrom(h);
+    await setStatus(h, ticketId, 'resolved');
+    await h.idle();
+    expect(atTwilio(h, 'How did we do? Reply with a number from 1 (poor) to 5 (great), and a comment if you like.')).toHaveLength(1);
+    await h.text(CUSTOMER, NUMBER, '4 - quick and friendly, thanks');
+    await h.idle();
+    const ticket = (await h.api<Ticket & { csat: { rating: number; comment: string } | null }>(`/api/v1/tickets/${ticketId}`)).body;
+    expect(ticket.status).toBe('resolved');
+    expect(ticket.csat).toMatchObject({ rating: 4, comment: 'quick and friendly, thanks' });
+    expect(ticket.notes.some((n) => n.private && n.bodyHtml.includes('CSAT rating: 4 of 5'))).toBe(true);
+    expect(ticket.notes.some((n) => !n.private && n.bodyHtml.includes('quick and friendly'))).toBe(true);
+    const tickets = (await h.api<{ tickets: { id: number }[] }>(`/api/v1/tickets?phone=${encodeURIComponent(CUSTOMER)}`)).body.tickets;
+    expect(tickets.map((t) => t.id)).toEqual([ticketId]);
+    const { message } = (await h.api<{ messages: { body: string; routing: { rule: string } | null }[] }>('/api/v1/messages')).body.messages
+      .filter((m) => m.body.startsWith('4 - quick')).map((m) => ({ message: m }))[0]!;
+    expect(message.routing?.rule).toBe('answer');
+    const report = (await h.api<{ rows: { ratings: number; average: number; twilioNumber: string }[] }>('/api/v1/reports/csat')).body.rows;
+    expect(report).toMatchObject([{ ratings: 1, average: 4, twilioNumber: NUMBER }]);
+    // A second reply is an ordinary text again (the survey was answered): it reopens the resolved ticket as usual.
+    await h.text(CUSTOMER, NUMBER, '5');
+    await h.idle();
+    expect((await h.api<Ticket & { csat: { rating: number } }>(`/api/v1/tickets/${ticketId}`)).body.csat.rating).toBe(4);
+  });
+
+  it('ask: YES and NO run their answer\'s actions; no answer in time runs onTimeout', async () => {
+    const h = await start(backend);
+    const id = await create(h, {
+      name: 'Confirm', when: 'ticket.created',
+      then: [{ ask: {
+        question: 'Reply YES to confirm your appointment, NO to cancel.', timeoutMinutes: 1,
+        answers: { YES: [{ sendSms: { body: 'Confirmed, see you then.' } }], NO: [{ sendSms: { body: 'Canceled.' } }, { setStatus: { status: 'resolved' } }] },
+        onTimeout: [{ note: { bodyHtml: '<p>No answer to the confirmation.</p>' } }],
+      } }],
+    });
+    const other = '+14155550177';
+    const third = '+14155550178';
+    await h.text(CUSTOMER, NUMBER, 'Booking please');
+    await h.text(other, NUMBER, 'Booking too');
+    await h.text(third, NUMBER, 'And me');
+    await h.idle();
+    expect(atTwilio(h, 'Reply YES to confirm your appointment, NO to cancel.')).toHaveLength(3);
+    await h.text(CUSTOMER, NUMBER, 'yes!');
+    await h.text(other, NUMBER, 'No');
+    await h.idle();
+    expect(atTwilio(h, 'Confirmed, see you then.').map((m) => m.to)).toEqual([CUSTOMER]);
+    expect(atTwilio(h, 'Canceled.').map((m) => m.to)).toEqual([other]);
+    const otherTicket = (await h.api<{ tickets: { id: number; status: string }[] }>(`/api/v1/tickets?phone=${encodeURIComponent(other)}`)).body.tickets;
+    expect(otherTicket).toMatchObject([{ status: 'resolved' }]);
+    // The third never answers: its wait ends with the timer (moved due now rather than waiting a minute).
+    await h.sql.query(`UPDATE jobs SET run_at = now() WHERE queue = 'automation-timer'`);
+    await h.idle();
+    const thirdTicket = (await h.api<{ tickets: { id: number }[] }>(`/api/v1/tickets?phone=${encodeURIComponent(third)}`)).body.tickets[0]!;
+    const t = (await h.api<Ticket>(`/api/v1/tickets/${thirdTicket.id}`)).body;
+    expect(t.notes.some((n) => n.bodyHtml.includes('No answer to the confirmation.'))).toBe(true);
+    const r = await runs(h, id);
+    expect(r.filter((x) => x.event === 'ask.answered').map((x) => x.reason).sort()).toEqual(['answered NO', 'answered YES']);
+    expect(r.filter((x) => x.event === 'ask.timed_out')).toHaveLength(1);
+    // The answered ones' timers ended nothing: only the third timed out.
+    expect(r.filter((x) => x.state === 'failed')).toEqual([]);
+  });
+
+  it('ticket.idle: after N minutes without activity it acts once; new activity moves the timer', async () => {
+    const h = await start(backend);
+    const id = await create(h, {
+      name: 'Auto-resolve', when: 'ticket.idle', if: { idleMinutes: 4320, status: 'open' },
+      then: [{ sendSms: { body: 'We have not heard back, so we are closing ticket #{{ticket.id}}.' } }, { setStatus: { status: 'resolved' } }],
+    });
+    const ticketId = await ticketFrom(h);
+    await h.text(CUSTOMER, NUMBER, 'one more thing');
+    await h.idle();
+    const timers = async () => h.sql.query<{ key: string; run_at: Date }>(`SELECT key, run_at FROM jobs WHERE queue = 'automation-timer' AND state = 'ready'`);
+    // Two texts armed it twice: one timer waits, three days after the last text.
+    const [timer, ...more] = await timers();
+    expect(more).toEqual([]);
+    expect(timer!.key).toBe(`idle:${id}:builtin:${ticketId}`);
+    const last = (await h.api<{ messages: { body: string; createdAt: string }[] }>('/api/v1/messages')).body.messages.find((m) => m.body === 'one more thing')!;
+    expect(timer!.run_at.getTime() - Date.parse(last.createdAt)).toBeGreaterThanOrEqual(4320 * 60_000 - 1000);
+    // Three days pass (the timer made due now).
+    await h.sql.query(`UPDATE jobs SET run_at = now() WHERE queue = 'automation-timer'`);
+    await h.idle();
+    expect(atTwilio(h, `We have not heard back, so we are closing ticket #${ticketId}.`)).toHaveLength(1);
+    expect((await h.api<Ticket>(`/api/v1/tickets/${ticketId}`)).body.status).toBe('resolved');
+    // Its own status change is no activity: no new timer for this automation.
+    expect(await timers()).toEqual([]);
+    expect((await runs(h, id)).filter((r) => r.fired)).toHaveLength(1);
+  });
+});
