@@ -61,6 +61,13 @@ import { SqlTicketFacts } from './adapters/db/ticket-facts.ts';
 import { SqlAwaitingReplies } from './adapters/db/awaiting-replies.ts';
 import { ExpectedAnswers } from './app/expected-answers.ts';
 import { AUTOMATION_TIMER_QUEUE, type TimerPayload } from './app/automations.ts';
+import { enqueueJobs } from './adapters/queue/job-queue.ts';
+import { SqlWebhookStore } from './adapters/db/webhook-store.ts';
+import { HttpWebhookPoster } from './adapters/web/webhook-poster.ts';
+import { DEFAULT_DELIVERY, DeliverWebhook, WebhookFanOut, type DeliveryOptions } from './app/deliver-webhook.ts';
+import { AskInboundFilter } from './app/inbound-filter.ts';
+import { WEBHOOK_DELIVERY_QUEUE } from './ports/webhooks.ts';
+import { DECIDE_TIMEOUT_MS } from './domain/webhooks.ts';
 
 /** The built console (npm run build), next to src/ in the package. */
 export const WEB_DIST = fileURLToPath(new URL('../web/dist', import.meta.url));
@@ -92,6 +99,12 @@ export interface SmsdeskOptions {
   fetch?: Omit<FetchPolicy, 'allow'>;
   /** false: accept webhooks but route nothing (tests of a crash between ack and routing). */
   startWorker?: boolean;
+  /**
+   * Outgoing webhooks: a delivery's timeout (10 s), the waits between attempts and how long they go on (24 h),
+   * how long an inbound filter may take to answer (5 s), and after how many silences in a row it rests, for how
+   * long (3, 30 s). Tests shorten them.
+   */
+  webhooks?: Partial<DeliveryOptions> & { decideTimeoutMs?: number; decideBreaker?: { failures: number; restMs: number } };
 }
 
 export interface Smsdesk {
@@ -103,6 +116,12 @@ export interface Smsdesk {
   sender: Worker<{ messageId: number }>;
   /** Auto-SMS of agents' replies in a remote helpdesk (null with the built-in one). */
   events: Worker<{ ticketId: number }> | null;
+  /** Hands each recorded event (domain_events) to every consumer in `eventConsumers`. */
+  domainEvents: Worker<{ eventId: string; consumer?: string }>;
+  /** What reacts to recorded events (outgoing webhooks' fan-out, …). */
+  eventConsumers: readonly EventConsumer[];
+  /** Outgoing webhooks' deliveries. */
+  webhookDeliveries: Worker<{ deliveryId: number; series: number }>;
   helpdesk: Helpdesk;
   /** Resolves when every stored text has been routed and every queued message handed to Twilio. */
   idle(): Promise<void>;
@@ -177,11 +196,20 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     if (!account) throw new MediaDownloadError(`account ${accountSid} is no longer configured`, true);
     return downloadTwilioMedia(url, { ...mediaOptions, apiOrigin, account });
   });
-  const optOuts = new SqlOptOutStore(sql);
+  const optOuts = new SqlOptOutStore(sql, { helpdesk: helpdesk.name, onRecorded: wakeDispatcher });
+  // Outgoing webhooks: subscriptions and deliveries (secrets sealed under a shared key), their one POST
+  // (safe-fetch: public addresses only, SMSDESK_FETCH_ALLOW for development hosts), and the inbound filter.
+  const webhookStore = new SqlWebhookStore(sql, await sharedKey(sql, 'webhook-secrets'));
+  const webhookPoster = new HttpWebhookPoster({ ...opts.fetch, allow: config.fetchAllow });
+  const inboundFilter = new AskInboundFilter(webhookStore, webhookPoster, clock, {
+    timeoutMs: opts.webhooks?.decideTimeoutMs ?? DECIDE_TIMEOUT_MS, breaker: opts.webhooks?.decideBreaker,
+  });
   const threading = new ThreadingSettingsStore(sql, config.threading);
   const numberGroups = new NumberGroupsStore(sql);
   const awaiting = new SqlAwaitingReplies(sql, wakeDispatcher);
-  const route = new RouteInbound(store, helpdesk, fetchMedia, () => threading.current(), clock, optOuts, history, outbox, new ExpectedAnswers(awaiting, helpdesk));
+  const route = new RouteInbound(
+    store, helpdesk, fetchMedia, () => threading.current(), clock, optOuts, history, outbox, new ExpectedAnswers(awaiting, helpdesk), inboundFilter,
+  );
   const worker = new Worker<{ messageId: number }>(
     queue,
     // The embedded database is one connection on this thread: a few handlers keep media downloads
@@ -213,7 +241,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
   const applyStatus = new ApplyStatus(outbound, {
     noteQueued: () => notes.wake(),
     changed: (sid, status, ticketId) => consoleEvents.publish({ event: 'message', data: { sid, status, ticketId, direction: 'outbound' } }),
-  });
+  }, { outbox, helpdesk: helpdesk.name, wanted: () => webhookStore.subscribed('message.status_changed') });
   const statusCallbackUrl = (messageId: number) => `${publicUrl}/webhooks/twilio/status?message=${messageId}`;
   const deliver = new DeliverMessage(outbound, messaging, helpdesk, statusCallbackUrl, pacing, applyStatus, optOuts, outbox);
   const sender = new Worker<{ messageId: number }>(
@@ -267,13 +295,29 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     (job) => automations.timer(job.payload),
     logger,
   );
-  // EVENT CONSUMERS: each recorded event is handed to these, in this order (each idempotent per event).
-  const eventConsumers: EventConsumer[] = [automations];
-  const dispatch = new DispatchEvents(outbox, eventConsumers);
-  const dispatcher = new Worker<{ eventId: string }>(
+  const deliverWebhook = new DeliverWebhook(webhookStore, webhookPoster, clock, { ...DEFAULT_DELIVERY, ...opts.webhooks });
+  // Outgoing webhooks' deliveries: each job comes back (DeferJob) when its next attempt is due, a queue of timers.
+  const webhookDeliveries = new Worker<{ deliveryId: number; series: number }>(
+    queue,
+    { ...workerOptions(WEBHOOK_DELIVERY_QUEUE, 16, 8), dueOnly: true },
+    (job) => deliverWebhook.run(job.payload.deliveryId, job.payload.series),
+    logger,
+    (job, failure) => deliverWebhook.giveUp(job.payload.deliveryId, job.payload.series, failure.message),
+  );
+  // EVENT CONSUMERS: each recorded event is handed to these, in this order (each idempotent per event). One
+  // that fails is retried on its own (a job {eventId, consumer}), without running the others again.
+  const eventConsumers: EventConsumer[] = [automations, new WebhookFanOut(webhookStore, () => webhookDeliveries.wake())];
+  const dispatch = new DispatchEvents(outbox, eventConsumers, {
+    retryLater: async (eventId, consumer, runAt) => {
+      await enqueueJobs(sql, EVENT_QUEUE, [{ key: `event:${eventId}:consumer:${consumer}`, payload: { eventId, consumer }, runAt }]);
+      dispatcher.wake();
+    },
+    log: logger,
+  });
+  const dispatcher = new Worker<{ eventId: string; consumer?: string }>(
     queue,
     workerOptions(EVENT_QUEUE, 16, 4),
-    (job) => dispatch.run(job.payload.eventId),
+    (job) => dispatch.run(job.payload.eventId, job.payload.consumer ?? null),
     logger,
   );
   const scheduled = new ScheduledMessages(outbound, optOuts, helpdesk, clock, {
@@ -303,6 +347,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
         logger,
       )
     : null;
+
   const users = new SqlUserStore(sql);
   const conversations = new ConversationQueries(sql);
   const auth = { apiTokens: () => (config.apiToken ? [config.apiToken] : []), users };
@@ -356,6 +401,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
         ratePerSecond: (number) => senderRate(number, config.senderRates),
       },
     },
+    outgoingWebhooks: { store: webhookStore, onQueued: () => webhookDeliveries.wake() },
     web: { distDir: opts.webDistDir ?? WEB_DIST },
   });
   await app.listen({ port: config.port, host: config.host });
@@ -376,6 +422,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     events?.start();
     dispatcher.start();
     automationTimers.start();
+    webhookDeliveries.start();
   }
 
   return {
@@ -388,10 +435,15 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     worker,
     sender,
     events,
+    domainEvents: dispatcher,
+    eventConsumers,
+    webhookDeliveries,
     helpdesk,
     async idle() {
       // Work makes work (an event's automation queues a text, whose failure is an event…): pass until a pass finds none.
-      const all: { idle(): Promise<void>; hasWork(): Promise<boolean> }[] = [worker, timers, sender, notes, dispatcher, automationTimers, ...(events ? [events] : [])];
+      const all: { idle(): Promise<void>; hasWork(): Promise<boolean> }[] = [
+        worker, timers, sender, notes, dispatcher, automationTimers, webhookDeliveries, ...(events ? [events] : []),
+      ];
       for (;;) {
         for (const w of all) await w.idle();
         if ((await Promise.all(all.map((w) => w.hasWork()))).every((busy) => !busy)) return;
@@ -406,6 +458,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
       await notes.stop();
       await dispatcher.stop();
       await automationTimers.stop();
+      await webhookDeliveries.stop();
       stopListening();
       await blobs.close?.();
       if (ownsSql) await sql.close();

@@ -2,6 +2,7 @@ import type { OutboundStore } from '../ports/outbound-store.ts';
 import { applyStatus, isFailure, type Status } from '../domain/message-status.ts';
 import { explainTwilioError } from '../domain/twilio-errors.ts';
 import { DELIVERY_NOTE_QUEUE } from './note-delivery-problem.ts';
+import type { EventOutbox } from '../ports/event-outbox.ts';
 
 /**
  * A status callback from Twilio: statuses only move forward, so repeated and out-of-order callbacks are
@@ -13,6 +14,11 @@ export class ApplyStatus {
   constructor(
     private readonly outbound: OutboundStore,
     private readonly hooks: { noteQueued?: () => void; changed?: (sid: string, status: Status, ticketId: number | null) => void } = {},
+    /**
+     * Where `message.status_changed` is recorded, for which helpdesk, and whether anyone wants it now (outgoing
+     * webhooks subscribed to it): every callback of every message would otherwise cost an event and its job.
+     */
+    private readonly events?: { outbox: EventOutbox; helpdesk: string; wanted?: () => Promise<boolean> },
   ) {}
 
   /** `messageId`: the smsdesk message the callback's URL names (null for a URL without one). */
@@ -28,5 +34,23 @@ export class ApplyStatus {
     }, callback.messageId ?? null);
     if (queued) this.hooks.noteQueued?.();
     if (result && result.before !== result.status) this.hooks.changed?.(callback.sid, result.status, result.ticketId);
+    // Once per message and status (the dedupe key): recorded when the callback moved the status, and again
+    // (a no-op) when Twilio repeats the callback that did, so a crash between the two statements loses nothing.
+    if (result && this.events && result.status === callback.status && (await (this.events.wanted?.() ?? true))) {
+      await this.events.outbox.record([{
+        type: 'message.status_changed',
+        dedupeKey: `message.status_changed:${result.id}:${result.status}`,
+        helpdesk: this.events.helpdesk,
+        ticketId: result.ticketId,
+        data: {
+          message: {
+            id: result.id, sid: callback.sid, direction: 'outbound', from: result.from, to: result.to, body: result.body,
+            status: result.status, errorCode: callback.errorCode,
+          },
+          previousStatus: result.before,
+          ticketId: result.ticketId,
+        },
+      }]);
+    }
   }
 }

@@ -10,6 +10,7 @@ import { keywordOf } from '../domain/opt-out.ts';
 import type { StatusHistory } from '../ports/status-history.ts';
 import type { EventOutbox, NewEvent } from '../ports/event-outbox.ts';
 import type { ExpectedAnswers } from './expected-answers.ts';
+import type { InboundFilter } from '../ports/inbound-filter.ts';
 
 /**
  * Job attempts spent on media that keeps failing transiently (Twilio's 404 while it propagates, 5xx) before
@@ -35,12 +36,19 @@ export class RouteInbound {
     private readonly history?: StatusHistory,
     private readonly events?: EventOutbox,
     private readonly answers?: ExpectedAnswers,
+    private readonly filter?: InboundFilter,
   ) {}
 
   /** `attempt`: the job's attempt number (1 for the first run). Returns the ticket the text is on (null: nothing to do). */
   async run(messageId: number, attempt = 1): Promise<number | null> {
     const msg = await this.store.loadForRouting(messageId, this.helpdesk.name);
     if (!msg || msg.routedAt) return null;
+    // Inbound filters (outgoing webhooks with "decide") are asked once, before anything else: the verdict is
+    // recorded, and a threading decision already recorded means the text was let through before.
+    if (!msg.pendingDecision && this.filter) {
+      const verdict = await this.filter.decide(msg);
+      if (verdict.action === 'reject') return this.reject(msg, verdict.reason, verdict.webhookId ?? null);
+    }
     const contactId = msg.knownContactId ?? (await this.contactFor(msg.contactKey)).id;
     let decision = msg.pendingDecision;
     // An answer to a question an automation texted comes before every threading rule.
@@ -83,6 +91,18 @@ export class RouteInbound {
       activityAt: msg.createdAt, routing,
     });
     return ticketId;
+  }
+
+  /**
+   * Kept on no ticket, with the reason, and no event (nothing reacts to a rejected text); a STOP or START in it
+   * still counts (an opt-out is not the filter's to drop).
+   */
+  private async reject(msg: InboundForRouting, reason: string, webhookId: number | null): Promise<null> {
+    const keyword = await this.recordKeyword(msg);
+    await this.store.recordRejection(msg.id, {
+      action: 'rejected', rule: 'inbound-filter', reason, webhookId, decidedAt: this.clock.now().toISOString(), ...(keyword ? { keyword } : {}),
+    });
+    return null;
   }
 
   /** message.received, and ticket.created when the text opened its ticket. */

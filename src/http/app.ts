@@ -18,6 +18,7 @@ import { helpdeskWebhooks, type HelpdeskWebhookOptions } from './helpdesk-webhoo
 import { attachmentLinks, type AttachmentLinks } from './attachments.ts';
 import { usageApi, type UsageOptions } from './usage.ts';
 import { automationsApi, type AutomationsOptions } from './automations.ts';
+import { webhooksApi, type WebhooksOptions } from './webhooks.ts';
 
 export interface HttpAppOptions {
   logger: FastifyBaseLogger;
@@ -39,6 +40,8 @@ export interface HttpAppOptions {
   setup: FirstAdminSetup;
   console: Omit<ConsoleOptions, 'auth'>;
   admin: Omit<AdminOptions, 'auth'>;
+  /** Outgoing webhooks' subscriptions and deliveries (admins). */
+  outgoingWebhooks: Omit<WebhooksOptions, 'auth'>;
   web: WebOptions;
 }
 
@@ -78,6 +81,7 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
   await app.register(setup, { setup: opts.setup, users: opts.sessions.users, secureCookies: opts.sessions.secureCookies, throttle: opts.sessions.throttle });
   await app.register(consoleApi, { ...opts.console, auth: opts.auth });
   await app.register(admin, { ...opts.admin, auth: opts.auth });
+  await app.register(webhooksApi, { ...opts.outgoingWebhooks, auth: opts.auth });
   await app.register(web, opts.web);
   await app.register(attachmentLinks, { links: opts.attachmentLinks, queries: opts.api.queries, blobs: opts.api.blobs });
   return app;

@@ -58,6 +58,17 @@ export interface TicketLink {
 
 export type Routing = RoutingDecision & { ticketId: number; decidedAt: string; keyword?: string };
 
+/** A text an inbound filter (an outgoing webhook with `decide`) rejected: kept, on no ticket. */
+export interface RejectedRouting {
+  action: 'rejected';
+  rule: 'inbound-filter';
+  reason: string;
+  /** The webhook subscription whose answer it was. */
+  webhookId: number | null;
+  decidedAt: string;
+  keyword?: string;
+}
+
 export interface MessageStore {
   /** Inserts a batch in one statement; a SID already stored is not inserted again (reported as duplicate). */
   insertInbound(batch: NewInboundMessage[], queue: string): Promise<{ sid: string; id: number | null }[]>;
@@ -74,6 +85,8 @@ export interface MessageStore {
   recentLink(helpdesk: string, contactKey: string, twilioNumber: string): Promise<TicketLink | null>;
   /** Binds a ticket to the Twilio number a conversation uses (a conversation an agent started). */
   bindTicket(input: { helpdesk: string; ticketId: number; contactKey: string; twilioNumber: string }): Promise<void>;
+  /** Records a rejection as the text's routing (routed, on no ticket), unless it was routed meanwhile. */
+  recordRejection(messageId: number, routing: RejectedRouting): Promise<void>;
   /** Binds the ticket to the number and records the decision, in one atomic statement. */
   finishRouting(input: { messageId: number; helpdesk: string; contactKey: string; twilioNumber: string; activityAt: Date; routing: Routing }): Promise<void>;
 }

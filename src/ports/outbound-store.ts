@@ -147,7 +147,9 @@ export type StatusEntry = StatusEvent;
 export interface StatusChange {
   id: number;
   ticketId: number | null;
+  from: string;
   to: string;
+  body: string;
   before: Status;
   status: Status;
 }

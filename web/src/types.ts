@@ -84,6 +84,7 @@ export interface Media {
 }
 
 export interface Routing {
+  /** `append`, `create`, or `rejected` (an inbound filter kept the text off the tickets: `reason` says why). */
   action?: string;
   rule?: string;
   reason?: string;
@@ -171,6 +172,44 @@ export interface ApiToken {
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
+}
+
+/** An outgoing webhook subscription (GET /api/v1/webhooks): `secret` is masked ("…wxyz") except in the 201 that made it. */
+export interface Webhook {
+  id: number;
+  url: string;
+  events: string[];
+  decide: boolean;
+  secret: string;
+  createdAt: string;
+  createdBy: number | null;
+}
+
+export interface WebhookAttempt {
+  series: number;
+  at: string;
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number;
+}
+
+export interface WebhookDelivery {
+  id: number;
+  eventId: string;
+  type: string;
+  /** `decide`: an inbound filter's question (not resendable). */
+  kind: 'event' | 'decide';
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  series: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  firstAttemptAt: string | null;
+  nextAttemptAt: string | null;
+  deliveredAt: string | null;
+  createdAt: string;
+  /** Newest first. */
+  attemptLog: WebhookAttempt[];
 }
 
 export interface HandsetMessage {

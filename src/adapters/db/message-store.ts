@@ -3,7 +3,7 @@ import { enqueueing, jobInsert } from '../queue/job-queue.ts';
 import { MEDIA_JSON, toStoredMedia, type MediaRow } from './media-rows.ts';
 import type { RoutingDecision } from '../../domain/threading.ts';
 import type {
-  BlobRecord, InboundForRouting, MessageStore, NewInboundMessage, Routing, TicketLink,
+  BlobRecord, InboundForRouting, MessageStore, NewInboundMessage, RejectedRouting, Routing, TicketLink,
 } from '../../ports/message-store.ts';
 
 interface RoutingRow {
@@ -141,6 +141,10 @@ export class SqlMessageStore implements MessageStore {
 
   async recordDecision(messageId: number, decision: RoutingDecision): Promise<void> {
     await this.sql.query('UPDATE messages SET routing = $2 WHERE id = $1 AND routed_at IS NULL', [messageId, JSON.stringify(decision)]);
+  }
+
+  async recordRejection(messageId: number, routing: RejectedRouting): Promise<void> {
+    await this.sql.query('UPDATE messages SET routing = $2, routed_at = now() WHERE id = $1 AND routed_at IS NULL', [messageId, JSON.stringify(routing)]);
   }
 
   async recentLink(helpdesk: string, contactKey: string, twilioNumber: string): Promise<TicketLink | null> {

@@ -499,6 +499,67 @@ const MIGRATIONS: Migration[] = [
       ALTER TABLE ticket_cache ADD COLUMN priority text;
     `,
   },
+  {
+    version: 14,
+    name: 'outgoing webhooks',
+    sql: `
+      -- Where events are POSTed. secret: AES-256-GCM under the shared key 'webhook-secrets' (the secrets table),
+      -- base64(iv ‖ tag ‖ ciphertext); secret_hint: its last characters, what the API shows after creation.
+      -- decide: asked before an inbound text is routed (message.received), instead of being told after.
+      CREATE TABLE webhook_subscriptions (
+        id serial PRIMARY KEY,
+        url text NOT NULL,
+        events text[] NOT NULL,
+        secret text NOT NULL,
+        secret_hint text NOT NULL,
+        decide boolean NOT NULL DEFAULT false,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        created_by int REFERENCES users (id) ON DELETE SET NULL
+      );
+      -- One delivery per subscription and event (event_id: the envelope's id, stable across retries and
+      -- resends). kind 'decide': an inbound filter's question, asked once. A resend starts a new series: its
+      -- attempts are counted afresh and its 24 h window starts at its first attempt.
+      CREATE TABLE webhook_deliveries (
+        id serial PRIMARY KEY,
+        subscription_id int NOT NULL REFERENCES webhook_subscriptions (id) ON DELETE CASCADE,
+        event_id text NOT NULL,
+        type text NOT NULL,
+        kind text NOT NULL DEFAULT 'event' CHECK (kind IN ('event', 'decide')),
+        status text NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+        series int NOT NULL DEFAULT 1,
+        attempts int NOT NULL DEFAULT 0,
+        last_status_code int,
+        last_error text,
+        first_attempt_at timestamptz,
+        next_attempt_at timestamptz,
+        delivered_at timestamptz,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        UNIQUE (subscription_id, event_id)
+      );
+      CREATE INDEX webhook_deliveries_recent ON webhook_deliveries (subscription_id, id DESC);
+      -- Every attempt: the receiver's status code, or why there was none.
+      CREATE TABLE webhook_attempts (
+        id bigserial PRIMARY KEY,
+        delivery_id int NOT NULL REFERENCES webhook_deliveries (id) ON DELETE CASCADE,
+        series int NOT NULL,
+        at timestamptz NOT NULL,
+        status_code int,
+        error text,
+        duration_ms int NOT NULL,
+        CHECK (status_code IS NOT NULL OR error IS NOT NULL)
+      );
+      CREATE INDEX webhook_attempts_delivery ON webhook_attempts (delivery_id, id);
+      -- An inbound filter's verdict on a text, recorded before routing goes on: a replayed routing job finds
+      -- it and asks nobody again. webhook_id: the subscription whose rejection stands.
+      CREATE TABLE inbound_filter_verdicts (
+        message_id int PRIMARY KEY REFERENCES messages (id) ON DELETE CASCADE,
+        action text NOT NULL CHECK (action IN ('accept', 'reject')),
+        reason text,
+        webhook_id int,
+        decided_at timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
 ];
 
 export async function migrate(sql: Sql): Promise<number> {

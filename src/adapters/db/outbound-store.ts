@@ -249,8 +249,8 @@ export class SqlOutboundStore implements OutboundStore {
   ): Promise<StatusChange | null> {
     return this.sql.transaction(async (tx) => {
       await lockSid(tx, sid);
-      const rows = await tx.query<{ id: number; status: Status; status_history: StatusEntry[]; ticket_id: number | null; to_number: string }>(
-        'SELECT id, status, status_history, ticket_id, to_number FROM messages WHERE sid = $1 FOR UPDATE',
+      const rows = await tx.query<{ id: number; status: Status; status_history: StatusEntry[]; ticket_id: number | null; from_number: string; to_number: string; body: string }>(
+        'SELECT id, status, status_history, ticket_id, from_number, to_number, body FROM messages WHERE sid = $1 FOR UPDATE',
         [sid],
       );
       const row = rows[0];
@@ -268,7 +268,7 @@ export class SqlOutboundStore implements OutboundStore {
           WHERE id = $1`,
         [row.id, next.status, JSON.stringify(next.history), event.errorCode, errorMessage],
       );
-      const result = { id: row.id, ticketId: row.ticket_id, to: row.to_number, before: row.status, status: next.status };
+      const result = { id: row.id, ticketId: row.ticket_id, from: row.from_number, to: row.to_number, body: row.body, before: row.status, status: next.status };
       const job = jobOnChange?.(result);
       if (job) {
         await enqueueJobs(tx, job.queue, [{ key: job.key, payload: job.payload }]);

@@ -7,8 +7,8 @@ import { fetchAllowed, type FetchAllowEntry } from '../../domain/fetch-allow.ts'
 import { notPublic } from './public-address.ts';
 
 /**
- * The one way smsdesk fetches a URL that a user gave it (outbound media today; outgoing webhooks and
- * automations later). It never connects to an address that is not public unicast, checked where it cannot be
+ * The one way smsdesk fetches a URL that a user gave it (outbound media, outgoing webhooks; automations
+ * should too). It never connects to an address that is not public unicast, checked where it cannot be
  * fooled: on the address each connection is actually made to (a `lookup` that judges every address the
  * resolver gives, so DNS rebinding between a check and the connect cannot pass), and for an IP-literal host
  * (which skips lookup) before connecting, in whatever spelling the URL used (the WHATWG parser turns
@@ -40,6 +40,8 @@ export interface SafeFetchInit {
   /** For the whole exchange, redirects and the caller's reading of the body included. */
   timeoutMs: number;
   maxRedirects?: number;
+  /** false: a redirect is answered as it is, not followed (outgoing webhooks: a receiver names its final URL). */
+  followRedirects?: boolean;
 }
 
 export interface SafeResponse {
@@ -76,7 +78,7 @@ export async function safeFetch(url: string, init: SafeFetchInit, policy: FetchP
     }
     const status = res.statusCode ?? 0;
     const location = res.headers.location;
-    if (!REDIRECTS.has(status) || !location) return { status, headers: toHeaders(res), url: current.href, body: res };
+    if (!REDIRECTS.has(status) || !location || init.followRedirects === false) return { status, headers: toHeaders(res), url: current.href, body: res };
     res.destroy();
     if (hop >= maxRedirects) throw new Error(`more than ${maxRedirects} redirects`);
     const next = new URL(location, current);

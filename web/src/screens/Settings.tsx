@@ -10,8 +10,9 @@ import type { ApiToken, Role, Settings, SettingsChange, Template, User } from '.
 import { placeholderList } from '../../../src/domain/templates.ts';
 import { MAX_BODY_CHARS } from '../../../src/domain/message-limits.ts';
 import { HoursAndUsageSection } from './settings/Schedule.tsx';
+import { WebhooksSection } from './settings/Webhooks.tsx';
 
-/** Admins: Twilio numbers and their groups, threading, hours and usage, templates, the helpdesk, users and API tokens. Agents see the numbers. */
+/** Admins: Twilio numbers and their groups, threading, hours and usage, templates, the helpdesk, users, API tokens and webhooks. Agents see the numbers. */
 export function SettingsScreen() {
   useTitle('Settings');
   const { isAdmin, setSettings } = useSession();
@@ -60,6 +61,7 @@ export function SettingsScreen() {
       {s ? <HelpdeskSection settings={s} /> : null}
       <UsersSection />
       <TokensSection />
+      <WebhooksSection />
     </section>
   );
 }

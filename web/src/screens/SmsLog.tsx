@@ -191,6 +191,12 @@ function LogDetails({ message: m }: { message: Message }) {
             </dd>
           </div>
         ) : null}
+        {m.routing?.action === 'rejected' ? (
+          <div data-testid="log-rejected">
+            <dt>Rejected</dt>
+            <dd>By an inbound filter (webhook): {m.routing.reason ?? 'no reason given'}. It is on no ticket.</dd>
+          </div>
+        ) : null}
         {m.ticketId !== null ? (
           <div>
             <dt>Ticket</dt>
