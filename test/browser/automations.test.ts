@@ -59,10 +59,11 @@ describe.skipIf(!CHROMIUM)('automations in the console', () => {
   };
   const automations = async () => (await h.api<{ automations: ApiAutomation[] }>('/api/v1/automations')).body.automations;
   const sentTo = (to: string, body: string) => h.emulator.messages().filter((m) => m.direction !== 'inbound' && m.to === to && m.body === body);
-  const shot = async (page: Page, name: string) => {
+  /** With SCREENSHOTS=1 (npm run screenshots): docs/screenshots/<name>.png, the whole page unless `fullPage: false`. */
+  const shot = async (page: Page, name: string, fullPage = true) => {
     if (!SHOTS) return;
     await page.evaluate(() => window.scrollTo(0, 0));
-    await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+    await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
   };
 
   it('builds "when a ticket is resolved, text the requester" in the editor, previews it, saves it, texts once, and shows the run', async () => {
@@ -108,7 +109,7 @@ describe.skipIf(!CHROMIUM)('automations in the console', () => {
     const row = page.getByTestId('automation-row').filter({ hasText: 'Resolved notice' });
     expect(await row.getByTestId('automation-when').textContent()).toBe("A ticket's status changes");
     expect(await row.getByTestId('automation-summary').textContent()).toBe(
-      'If status is Resolved: text the requester “Ticket #{{ticket.id}} is resolved. Reply to reopen.”.',
+      'If status is Resolved: text the requester “Ticket #{{ticket.id}} is resolved. Reply to reopen.”',
     );
     expect(await row.getByTestId('automation-enabled').isChecked()).toBe(true);
     const [saved, ...others] = (await automations()).filter((a) => a.name === 'Resolved notice');
@@ -251,7 +252,7 @@ describe.skipIf(!CHROMIUM)('automations in the console', () => {
     const row = page.locator(`[data-testid="automation-row"][data-automation-id="${id}"]`);
     // The answers in the order smsdesk keeps them (its JSON store orders an object's keys its own way).
     expect(await row.getByTestId('automation-summary').textContent()).toMatch(
-      /^If the text is “HOURS”: add a private note, then text the requester “We are open 9–5\.”, then ask “Did that answer it\? Reply YES or NO\.” \((YES, NO|NO, YES)\)\.$/,
+      /^If the text is “HOURS”: add a private note, then text the requester “We are open 9–5\.”, then ask “Did that answer it\? Reply YES or NO\.” \((YES, NO|NO, YES)\)$/,
     );
     // Off and on again, from the list.
     await row.getByRole('checkbox', { name: 'On: Keyword hours' }).uncheck();
@@ -268,6 +269,68 @@ describe.skipIf(!CHROMIUM)('automations in the console', () => {
     await expect.poll(() => page.getByTestId('automations-notice').textContent()).toBe('Deleted “Keyword hours”.');
     expect((await automations()).some((a) => a.id === id)).toBe(false);
     expect(await row.count()).toBe(0);
+  });
+
+  it('texts a template after a ticket has been idle: the idle minutes, the template picker and its preview', async () => {
+    const ticketId = await ticketOf('+14155550144', 'Any news?');
+    const template = await h.api<{ template: { id: number } }>('/api/v1/templates', { method: 'POST', body: { name: 'Still there', body: 'Hi {{contact.name}}, is ticket {{ticket.id}} still open for you?' } });
+    expect(template.status).toBe(201);
+    const expected = (await h.api<{ text: string }>('/api/v1/automations/preview', { method: 'POST', body: { text: 'Hi {{contact.name}}, is ticket {{ticket.id}} still open for you?', ticketId } })).body.text;
+    expect(expected).toContain(`is ticket ${ticketId} still open`);
+    const page = await signedIn();
+    await page.goto(`${h.smsdesk.url}/#/settings/automations/new`);
+    await page.getByTestId('automation-form').waitFor();
+    await page.getByLabel('Name').fill('Nudge when idle');
+    expect(await page.getByTestId('automation-idle').count()).toBe(0);
+    await page.getByLabel('This happens').selectOption({ label: 'A ticket has had no activity for a while' });
+    await page.getByLabel('Minutes without activity').fill('120');
+    // The keyword condition is offered for incoming texts only.
+    expect(await page.getByTestId('automation-add-condition').locator('option').allTextContents()).not.toContain('The text is just the word');
+    const action = page.getByTestId('action').first();
+    await action.getByLabel('Use a template').check();
+    await action.getByLabel('Template', { exact: true }).selectOption({ label: 'Still there' });
+    await page.getByLabel('Preview for ticket #').fill(String(ticketId));
+    await action.locator('[data-testid="action-preview"][data-state="ok"]').waitFor();
+    expect(await action.getByTestId('action-preview-text').textContent()).toBe(expected);
+    await page.getByTestId('automation-save').click();
+    await expect.poll(() => page.getByTestId('automations-notice').textContent()).toBe('Saved the new automation “Nudge when idle”.');
+    const [stored] = (await automations()).filter((a) => a.name === 'Nudge when idle');
+    expect(stored).toMatchObject({ when: 'ticket.idle', if: { idleMinutes: 120 }, then: [{ sendSms: { templateId: template.body.template.id } }] });
+    const row = page.locator(`[data-testid="automation-row"][data-automation-id="${stored!.id}"]`);
+    expect(await row.getByTestId('automation-when').textContent()).toBe('A ticket has had no activity for 120 min');
+    expect(await row.getByTestId('automation-summary').textContent()).toBe('Text the requester the template “Still there”');
+    await h.api(`/api/v1/automations/${stored!.id}`, { method: 'DELETE' });
+  });
+
+  it('fits a 360 px screen: the list, the editor with an ask, and the runs', async () => {
+    const created = await h.api<ApiAutomation>('/api/v1/automations', {
+      method: 'POST',
+      body: {
+        name: 'A rather long automation name for a small screen', when: 'message.received', if: { keyword: 'HELP', businessHours: 'outside', twilioNumber: NUMBER },
+        then: [
+          { sendSms: { body: 'We are closed; we will answer in the morning. Reply URGENT for the on-call phone.', to: '+14155550123', delayMinutes: 1 } },
+          { ask: { question: 'Is it urgent?', answers: { URGENT: [{ call: { to: '+14155550124', say: 'Ticket {{ticket.id}} is urgent' } }] }, timeoutMinutes: 15 } },
+        ],
+      },
+    });
+    const id = created.body.id;
+    try {
+      const page = await signedIn();
+      await page.setViewportSize({ width: 360, height: 740 });
+      for (const [route, ready, name] of [
+        ['#/settings/automations', 'automation-row', 'automations-narrow'],
+        [`#/settings/automations/${id}`, 'action-ask-answer', 'automation-editor-narrow'],
+        [`#/settings/automations/${id}/runs`, 'automation-runs-empty', null],
+      ] as const) {
+        await page.goto(`${h.smsdesk.url}/${route}`);
+        await page.getByTestId(ready).first().waitFor();
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        expect(overflow, route).toBeLessThanOrEqual(0);
+        if (name) await shot(page, name, false);
+      }
+    } finally {
+      await h.api(`/api/v1/automations/${id}`, { method: 'DELETE' });
+    }
   });
 
   it('lets an agent read the automations and their runs, but not change them', async () => {

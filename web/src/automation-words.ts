@@ -51,10 +51,15 @@ export const CONDITION_LABEL: Record<ConditionKey, string> = {
 
 const quote = (s: string, max = 60) => `“${s.length > max ? `${s.slice(0, max - 1)}…` : s}”`;
 
-/** "status is Resolved, tagged “vip”, inside business hours", or "always" when there is no condition. */
-export function conditionsSummary(c: Conditions, when: string): string {
+/** An automation's "when" in words, with the idle time of ticket.idle: "A ticket has had no activity for 120 min". */
+export function whenLabel(a: { when: string; if: Conditions }): string {
+  if (a.when === 'ticket.idle' && a.if.idleMinutes !== undefined) return `A ticket has had no activity for ${a.if.idleMinutes} min`;
+  return eventLabel(a.when);
+}
+
+/** "status is Resolved, tagged “vip”, inside business hours"; empty when there is no condition. */
+export function conditionsSummary(c: Conditions): string {
   const parts: string[] = [];
-  if (when === 'ticket.idle' && c.idleMinutes !== undefined) parts.push(`after ${c.idleMinutes} min without activity`);
   if (c.status !== undefined) parts.push(`status is ${ticketStatusLabel(c.status)}`);
   if (c.previousStatus !== undefined) parts.push(`previous status was ${ticketStatusLabel(c.previousStatus)}`);
   if (c.tag !== undefined) parts.push(`tagged ${quote(c.tag)}`);
@@ -62,7 +67,7 @@ export function conditionsSummary(c: Conditions, when: string): string {
   if (c.group !== undefined) parts.push(`number in group ${quote(c.group)}`);
   if (c.keyword !== undefined) parts.push(`the text is ${quote(c.keyword)}`);
   if (c.businessHours !== undefined) parts.push(`${c.businessHours} business hours`);
-  return parts.length ? parts.join(', ') : 'always';
+  return parts.join(', ');
 }
 
 /** One action in a few words: "text the requester “Ticket #{{ticket.id}} is resolved”". */
@@ -86,6 +91,13 @@ export function actionSummary(a: Action, templates: readonly Template[] = []): s
 /** The actions in order: "text the requester “…”, then set the status to Closed". */
 export function actionsSummary(actions: readonly Action[], templates: readonly Template[] = []): string {
   return actions.map((a) => actionSummary(a, templates)).join(', then ');
+}
+
+/** "If status is Resolved: text the requester “…”", or just the actions when there is no condition. */
+export function automationSummary(a: { if: Conditions; then: readonly Action[] }, templates: readonly Template[] = []): string {
+  const conditions = conditionsSummary(a.if);
+  const actions = actionsSummary(a.then, templates);
+  return conditions ? `If ${conditions}: ${actions}` : actions.charAt(0).toUpperCase() + actions.slice(1);
 }
 
 const RUN_STATE_LABEL: Record<string, string> = {

@@ -5,7 +5,7 @@ import { LoadState, ScreenHead, TableRegion, ticketStatusLabel, Time } from '../
 import { DataList, Field, FormMessages, SubmitActions, useSubmit } from '../../components/forms.tsx';
 import { conditionDefault, draftFromSpec, draftProblem, newDraft, specOf, type AutomationDraft } from '../../automation-draft.ts';
 import {
-  actionLabel, actionsSummary, CONDITION_KEYS, CONDITION_LABEL, conditionsSummary, eventLabel, runStateLabel, type ConditionKey,
+  actionLabel, automationSummary, CONDITION_KEYS, CONDITION_LABEL, eventLabel, runStateLabel, whenLabel, type ConditionKey,
 } from '../../automation-words.ts';
 import { plural } from '../../format.ts';
 import { useResource, useTitle } from '../../hooks.ts';
@@ -114,10 +114,10 @@ export function Automations() {
                   {a.name}
                 </th>
                 <td data-label="When" data-testid="automation-when">
-                  {eventLabel(a.when)}
+                  {whenLabel(a)}
                 </td>
                 <td data-label="If and then" class="excerpt" data-testid="automation-summary">
-                  If {conditionsSummary(a.if, a.when)}: {actionsSummary(a.then, templates.data)}.
+                  {automationSummary(a, templates.data)}
                 </td>
                 <td data-label="On">
                   {isAdmin ? (
@@ -168,10 +168,10 @@ export function Automations() {
 /** New (`id` null) or existing automation: admins edit it, agents read it. */
 export function AutomationEditor({ id }: { id: number | null }) {
   const { isAdmin } = useSession();
-  useTitle(id === null ? 'New automation' : 'Automation');
   const vocabulary = useResource(loadVocabulary, []);
   const templates = useResource(loadTemplates, []);
   const automation = useResource(() => (id === null ? Promise.resolve(null) : get<StoredAutomation>(`/api/v1/automations/${id}`)), [id]);
+  useTitle(id === null ? 'New automation' : (automation.data?.name ?? 'Automation'));
   const ready = vocabulary.data && automation.data !== undefined;
 
   return (
@@ -526,7 +526,7 @@ export function AutomationRuns({ id }: { id: number }) {
       <LoadState of={automation} what="the automation" />
       {a ? (
         <p class="hint">
-          {eventLabel(a.when)}; if {conditionsSummary(a.if, a.when)}: {actionsSummary(a.then)}. {a.enabled ? '' : 'It is off.'}{' '}
+          When: {whenLabel(a)}. {automationSummary(a)}.{a.enabled ? '' : ' It is off.'}{' '}
           <a href={href({ name: 'automation', id })}>Open the automation</a>
         </p>
       ) : null}
