@@ -45,6 +45,9 @@ function useEditor(): EditorContextValue {
 
 type ListUpdate = (update: (list: ActionDraft[]) => ActionDraft[]) => void;
 
+/** Ids for each list's "add" controls. */
+let lists = 0;
+
 /** An ordered list of actions. `name` says what they are in labels ("Action", "Answer YES, action"). */
 export function ActionList({
   actions, onChange, depth, name, errorIndex = null, error = null, emptyHint, testId,
@@ -63,7 +66,7 @@ export function ActionList({
   const kinds = vocabulary.actions.filter((k) => depth === 0 || k !== 'ask');
   const [adding, setAdding] = useState<ActionKind>(kinds[0] ?? 'sendSms');
   const focusAfter = useRef<string | null>(null);
-  const listId = useRef(`list-${Math.random().toString(36).slice(2, 8)}`).current;
+  const [listId] = useState(() => `action-list-${++lists}`);
 
   useEffect(() => {
     if (!focusAfter.current) return;
