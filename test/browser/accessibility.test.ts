@@ -21,6 +21,7 @@ describe.skipIf(!CHROMIUM)('console accessibility', () => {
   let context: BrowserContext;
   let page: Page;
   let ticketId: number;
+  let automationId: number;
 
   beforeAll(async () => {
     h = await startHarness(pgliteBackend);
@@ -30,6 +31,23 @@ describe.skipIf(!CHROMIUM)('console accessibility', () => {
     ticketId = (await h.api<{ tickets: { id: number }[] }>('/api/v1/tickets')).body.tickets[0]!.id;
     // A text waiting for tomorrow: the thread and the Scheduled screen show it with Edit and Cancel.
     await h.api(`/api/v1/tickets/${ticketId}/replies`, { method: 'POST', body: { body: 'Your parcel comes tomorrow.', sendAt: new Date(Date.now() + 86_400_000).toISOString() } });
+    // An automation with every kind of part (conditions, a text, a note, an ask with answers and a no-answer action),
+    // and its runs: one that acted (its ask fails or waits, whichever this smsdesk does), one that did not.
+    const automation = await h.api<{ id: number }>('/api/v1/automations', {
+      method: 'POST',
+      body: {
+        name: 'Pending follow-up', when: 'ticket.status_changed', if: { status: 'pending', previousStatus: 'open', twilioNumber: NUMBER },
+        then: [
+          { note: { bodyHtml: '<p>Waiting on {{contact.name}}</p>', private: true } },
+          { sendSms: { body: 'We are waiting for you on ticket #{{ticket.id}}.' } },
+          { ask: { question: 'Still need help? Reply YES or NO.', answers: { YES: [{ setStatus: { status: 'open' } }], NO: [{ setStatus: { status: 'resolved' } }] }, timeoutMinutes: 60, onTimeout: [{ note: { bodyHtml: '<p>No answer</p>' } }] } },
+        ],
+      },
+    });
+    automationId = automation.body.id;
+    await h.api(`/api/v1/tickets/${ticketId}`, { method: 'PATCH', body: { status: 'pending' } });
+    await h.api(`/api/v1/tickets/${ticketId}`, { method: 'PATCH', body: { status: 'open' } });
+    await h.idle();
     browser = await launchBrowser();
   }, 120_000);
 
@@ -58,7 +76,7 @@ describe.skipIf(!CHROMIUM)('console accessibility', () => {
     return found.map((v) => `${v.impact}: ${v.id} (${v.help}) at ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
   };
 
-  it('has no WCAG A/AA violations on sign-in, inbox, thread, SMS log, scheduled and settings, wide and at 360 px', async () => {
+  it('has no WCAG A/AA violations on sign-in, inbox, thread, SMS log, scheduled, settings and automations, wide and at 360 px', async () => {
     await page.goto(`${h.smsdesk.url}/`);
     await page.getByTestId('signin-form').waitFor();
     expect(await violations()).toEqual([]);
@@ -68,7 +86,10 @@ describe.skipIf(!CHROMIUM)('console accessibility', () => {
     await page.getByTestId('inbox-list').waitFor();
     for (const width of [1280, 360]) {
       await page.setViewportSize({ width, height: 800 });
-      for (const [route, ready] of [['#/inbox', 'inbox-row'], [`#/tickets/${ticketId}`, 'composer-text'], ['#/log', 'sms-log-row'], ['#/scheduled', 'scheduled-row'], ['#/settings', 'usage-segments']]) {
+      for (const [route, ready] of [
+        ['#/inbox', 'inbox-row'], [`#/tickets/${ticketId}`, 'composer-text'], ['#/log', 'sms-log-row'], ['#/scheduled', 'scheduled-row'], ['#/settings', 'usage-segments'],
+        ['#/settings/automations', 'automation-row'], [`#/settings/automations/${automationId}`, 'action-ask-answer'], [`#/settings/automations/${automationId}/runs`, 'run-action'],
+      ]) {
         await page.goto(`${h.smsdesk.url}/${route}`);
         await page.getByTestId(ready!).first().waitFor();
         expect(await violations(), `${route} at ${width} px`).toEqual([]);
@@ -80,11 +101,20 @@ describe.skipIf(!CHROMIUM)('console accessibility', () => {
       await page.getByTestId('scheduled-edit').click();
       await page.getByTestId('scheduled-edit-form').waitFor();
       expect(await violations(), `send later and edit at ${width} px`).toEqual([]);
+      // The automation editor with its previews filled in for the ticket, and smsdesk's refusal shown.
+      await page.goto(`${h.smsdesk.url}/#/settings/automations/${automationId}`);
+      await page.getByTestId('automation-preview-ticket').fill(String(ticketId));
+      await page.locator('[data-testid="action-preview"][data-state="ok"]').first().waitFor();
+      await page.getByTestId('action-sms-body').first().fill('Hi {{contact.nmae}}');
+      await page.getByTestId('automation-save').click();
+      await page.getByTestId('automation-form-error').waitFor();
+      await page.locator('[data-testid="action-preview"][data-state="error"]').first().waitFor();
+      expect(await violations(), `automation editor with previews and an error at ${width} px`).toEqual([]);
       await page.reload();
     }
     await page.setViewportSize({ width: 1280, height: 800 });
-    // Fourteen axe runs: more than the default 30 s on a busy machine.
-  }, 120_000);
+    // Twenty-two axe runs: more than the default 30 s on a busy machine.
+  }, 240_000);
 
   it('opens a conversation and sends a reply with the keyboard alone', async () => {
     const { cookie } = await signIn(h, 'ana@example.com');

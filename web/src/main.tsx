@@ -9,6 +9,7 @@ import { href, navigate, useRoute, type Route } from './router.ts';
 import { Inbox } from './screens/Inbox.tsx';
 import { Sandbox } from './screens/Sandbox.tsx';
 import { SettingsScreen } from './screens/Settings.tsx';
+import { AutomationEditor, AutomationRuns, Automations } from './screens/settings/Automations.tsx';
 import { SignIn } from './screens/SignIn.tsx';
 import { Scheduled } from './screens/Scheduled.tsx';
 import { FirstAdminGate } from './screens/Setup.tsx';
@@ -207,7 +208,7 @@ function Console({ session, onSignedOut }: { session: Session; onSignedOut: (not
 }
 
 function NavLink({ route, to, label }: { route: Route; to: 'inbox' | 'log' | 'scheduled' | 'settings' | 'sandbox'; label: string }) {
-  const current = route.name === to || (to === 'inbox' && route.name === 'thread');
+  const current = route.name === to || (to === 'inbox' && route.name === 'thread') || (to === 'settings' && inSettings(route));
   return (
     <li>
       <a href={href({ name: to })} aria-current={route.name === to ? 'page' : undefined} class={current ? 'active' : undefined}>
@@ -216,6 +217,9 @@ function NavLink({ route, to, label }: { route: Route; to: 'inbox' | 'log' | 'sc
     </li>
   );
 }
+
+/** Screens under Settings (automations): the Settings link stays highlighted there. */
+const inSettings = (route: Route) => route.name === 'automations' || route.name === 'automation' || route.name === 'automationRuns';
 
 function Screen({ route }: { route: Route }) {
   switch (route.name) {
@@ -229,6 +233,12 @@ function Screen({ route }: { route: Route }) {
       return <Scheduled />;
     case 'settings':
       return <SettingsScreen />;
+    case 'automations':
+      return <Automations />;
+    case 'automation':
+      return <AutomationEditor id={route.id} />;
+    case 'automationRuns':
+      return <AutomationRuns id={route.id} />;
     case 'sandbox':
       return <Sandbox />;
     case 'notFound':

@@ -1,12 +1,16 @@
 import { useEffect, useState } from 'preact/hooks';
 
-/** The console's screens, addressed by the URL fragment (`#/inbox`, `#/tickets/42`, …). */
+/** The console's screens, addressed by the URL fragment (`#/inbox`, `#/tickets/42`, `#/settings/automations/3/runs`, …). */
 export type Route =
   | { name: 'inbox' }
   | { name: 'thread'; ticketId: number }
   | { name: 'log' }
   | { name: 'scheduled' }
   | { name: 'settings' }
+  | { name: 'automations' }
+  /** The automation editor: `id` null for a new one. */
+  | { name: 'automation'; id: number | null }
+  | { name: 'automationRuns'; id: number }
   | { name: 'sandbox' }
   | { name: 'notFound'; path: string };
 
@@ -18,6 +22,10 @@ export function parseHash(hash: string): Route {
   if (path === '/log') return { name: 'log' };
   if (path === '/scheduled') return { name: 'scheduled' };
   if (path === '/settings') return { name: 'settings' };
+  if (path === '/settings/automations') return { name: 'automations' };
+  if (path === '/settings/automations/new') return { name: 'automation', id: null };
+  const automation = /^\/settings\/automations\/(\d{1,9})(\/runs)?$/.exec(path);
+  if (automation) return automation[2] ? { name: 'automationRuns', id: Number(automation[1]) } : { name: 'automation', id: Number(automation[1]) };
   if (path === '/sandbox') return { name: 'sandbox' };
   return { name: 'notFound', path };
 }
@@ -34,6 +42,12 @@ export function href(route: Route): string {
       return '#/scheduled';
     case 'settings':
       return '#/settings';
+    case 'automations':
+      return '#/settings/automations';
+    case 'automation':
+      return route.id === null ? '#/settings/automations/new' : `#/settings/automations/${route.id}`;
+    case 'automationRuns':
+      return `#/settings/automations/${route.id}/runs`;
     case 'sandbox':
       return '#/sandbox';
     case 'notFound':

@@ -269,3 +269,45 @@ export interface RecipientZone {
   zone: string;
   source: string;
 }
+
+// Automations: the spec is the domain's own shape (src/domain/automations.ts; type-only, nothing of it enters the bundle).
+import type { ActionKind, AutomationSpec, Trigger } from '../../src/domain/automations.ts';
+export type { Action, ActionKind, AutomationSpec, Conditions, SendSmsAction, Trigger } from '../../src/domain/automations.ts';
+
+/** GET /api/v1/automations/:id (and each of the list). */
+export interface StoredAutomation extends AutomationSpec {
+  id: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** GET /api/v1/automations/vocabulary: what the editor offers, from the server's domain. */
+export interface AutomationVocabulary {
+  events: Trigger[];
+  actions: ActionKind[];
+  placeholders: string[];
+  defaultSurveyQuestion: string;
+}
+
+/** What one action of a run did. */
+export interface AutomationRunAction {
+  index: number;
+  kind: ActionKind;
+  state: 'pending' | 'done' | 'skipped' | 'failed';
+  detail: string | null;
+}
+
+/** GET /api/v1/automations/:id/runs: one event seen by an automation, newest first. */
+export interface AutomationRun {
+  id: number;
+  automationId: number;
+  eventId: string;
+  event: string;
+  ticketId: number | null;
+  fired: boolean;
+  reason: string;
+  state: 'skipped' | 'running' | 'done' | 'failed';
+  actions: AutomationRunAction[];
+  createdAt: string;
+  finishedAt: string | null;
+}

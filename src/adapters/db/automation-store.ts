@@ -59,7 +59,7 @@ export class SqlAutomationStore implements AutomationStore {
   async create(spec: AutomationSpec): Promise<number> {
     this.cache = null;
     const [r] = await this.sql.query<{ id: number }>(
-      'INSERT INTO automations (name, enabled, trigger, spec) VALUES ($1, $2, $3, $4::jsonb) RETURNING id',
+      'INSERT INTO automations (name, enabled, trigger, spec) VALUES ($1, $2, $3, $4::json) RETURNING id',
       [spec.name, spec.enabled, spec.when, JSON.stringify(spec)],
     );
     return r!.id;
@@ -68,7 +68,7 @@ export class SqlAutomationStore implements AutomationStore {
   async update(id: number, spec: AutomationSpec): Promise<boolean> {
     this.cache = null;
     const rows = await this.sql.query(
-      'UPDATE automations SET name = $2, enabled = $3, trigger = $4, spec = $5::jsonb, updated_at = now() WHERE id = $1 RETURNING id',
+      'UPDATE automations SET name = $2, enabled = $3, trigger = $4, spec = $5::json, updated_at = now() WHERE id = $1 RETURNING id',
       [id, spec.name, spec.enabled, spec.when, JSON.stringify(spec)],
     );
     return rows.length > 0;

@@ -433,7 +433,8 @@ const MIGRATIONS: Migration[] = [
         name text NOT NULL,
         enabled boolean NOT NULL DEFAULT true,
         trigger text NOT NULL,
-        spec jsonb NOT NULL,
+        -- json, not jsonb: an ask's answers keep the order the admin wrote them in.
+        spec json NOT NULL,
         created_at timestamptz NOT NULL DEFAULT now(),
         updated_at timestamptz NOT NULL DEFAULT now()
       );

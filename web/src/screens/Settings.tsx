@@ -11,8 +11,9 @@ import { placeholderList } from '../../../src/domain/templates.ts';
 import { MAX_BODY_CHARS } from '../../../src/domain/message-limits.ts';
 import { HoursAndUsageSection } from './settings/Schedule.tsx';
 import { WebhooksSection } from './settings/Webhooks.tsx';
+import { href } from '../router.ts';
 
-/** Admins: Twilio numbers and their groups, threading, hours and usage, templates, the helpdesk, users, API tokens and webhooks. Agents see the numbers. */
+/** Admins: Twilio numbers and their groups, threading, hours and usage, a link to automations, templates, the helpdesk, users, API tokens and webhooks. Agents see the numbers. */
 export function SettingsScreen() {
   useTitle('Settings');
   const { isAdmin, setSettings } = useSession();
@@ -42,6 +43,7 @@ export function SettingsScreen() {
         </p>
         <LoadState of={settings} what="the settings" />
         {s ? <TwilioSection settings={s} editable={false} onSaved={onSaved} /> : null}
+        <AutomationsLink />
       </section>
     );
   }
@@ -57,11 +59,31 @@ export function SettingsScreen() {
         </>
       ) : null}
       <HoursAndUsageSection />
+      <AutomationsLink />
       <TemplatesSection />
       {s ? <HelpdeskSection settings={s} /> : null}
       <UsersSection />
       <TokensSection />
       <WebhooksSection />
+    </section>
+  );
+}
+
+/** Automations have a screen of their own (Settings → Automations): admins change them, agents read them. */
+function AutomationsLink() {
+  const { isAdmin } = useSession();
+  return (
+    <section class="card" aria-labelledby="settings-automations">
+      <h2 id="settings-automations">Automations</h2>
+      <p class="hint">
+        When something happens (a ticket is resolved, a text comes in, a ticket sits idle…) and conditions hold, smsdesk acts: texts the
+        requester, adds a note, changes the status, calls a webhook.
+      </p>
+      <p>
+        <a href={href({ name: 'automations' })} data-testid="settings-automations-link">
+          {isAdmin ? 'Set up automations' : 'See the automations and their runs'}
+        </a>
+      </p>
     </section>
   );
 }
