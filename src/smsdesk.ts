@@ -61,10 +61,11 @@ import { SqlTicketFacts } from './adapters/db/ticket-facts.ts';
 import { SqlAwaitingReplies } from './adapters/db/awaiting-replies.ts';
 import { ExpectedAnswers } from './app/expected-answers.ts';
 import { AUTOMATION_TIMER_QUEUE, type TimerPayload } from './app/automations.ts';
+import { VoiceAlerts } from './app/voice-alerts.ts';
 import { enqueueJobs } from './adapters/queue/job-queue.ts';
 import { SqlWebhookStore } from './adapters/db/webhook-store.ts';
 import { HttpWebhookPoster } from './adapters/web/webhook-poster.ts';
-import { DEFAULT_DELIVERY, DeliverWebhook, WebhookFanOut, type DeliveryOptions } from './app/deliver-webhook.ts';
+import { DEFAULT_DELIVERY, DeliverWebhook, WebhookAction, WebhookFanOut, type DeliveryOptions } from './app/deliver-webhook.ts';
 import { AskInboundFilter } from './app/inbound-filter.ts';
 import { WEBHOOK_DELIVERY_QUEUE } from './ports/webhooks.ts';
 import { DECIDE_TIMEOUT_MS } from './domain/webhooks.ts';
@@ -287,7 +288,14 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     groups: () => numberGroups.all(),
   });
   const automationStore = new SqlAutomationStore(sql);
-  const automations = new Automations(automationStore, helpdesk, send, ticketFacts, () => schedule.current(), clock, history, awaiting, queue, outbox);
+  const automations = new Automations(automationStore, helpdesk, send, ticketFacts, () => schedule.current(), clock, history, awaiting, queue, outbox, {
+    call: (alert) => voiceAlerts.call(alert),
+    webhook: ({ url, event }) => webhookAction.post(url, event),
+  });
+  const voiceAlerts = new VoiceAlerts(
+    messaging, async (from) => (await outbound.accountForNumber(from)) ?? config.twilio.accounts[0]?.sid ?? null, config.twilio.defaultNumber,
+  );
+  const webhookAction = new WebhookAction(webhookStore, () => webhookDeliveries.wake());
   // Automations' timers (an ask's wait): each a job due when the wait is over.
   const automationTimers = new Worker<TimerPayload>(
     queue,

@@ -7,7 +7,7 @@ import {
 import { automationOrigin, type RecordedEvent } from '../domain/events.ts';
 import type { CompiledSchedule } from '../domain/hours.ts';
 import { renderTemplate, ticketValues, type TemplateValues } from '../domain/templates.ts';
-import type { AutomationRun, AutomationStore } from '../ports/automation-store.ts';
+import type { ActionOutcome, AutomationRun, AutomationStore } from '../ports/automation-store.ts';
 import type { Clock } from '../ports/clock.ts';
 import { ACTIVITY_TYPES, type EventConsumer, type EventOutbox } from '../ports/event-outbox.ts';
 import type { Timers } from '../ports/queue.ts';
@@ -24,10 +24,11 @@ export type TimerPayload =
 /** How long a CSAT survey waits for its rating. */
 export const SURVEY_WAIT_MS = 24 * 60 * 60_000;
 import type { SendMessage } from './send-message.ts';
+import type { VoiceAlert } from './voice-alerts.ts';
 
 /** Actions that other parts provide (voice calls, webhooks, surveys, questions): absent → the action fails saying so. */
 export interface ExtraActions {
-  call?(input: { to: string; from: string | null; say: string; key: string }): Promise<string>;
+  call?(input: VoiceAlert): Promise<string>;
   webhook?(input: { url: string; event: RecordedEvent; automation: Automation; key: string }): Promise<string>;
 }
 
@@ -158,7 +159,7 @@ export class Automations implements EventConsumer {
         continue;
       }
       try {
-        const detail = await this.act(automation, event, run, outcome.index, action);
+        const detail = await this.act(automation, event, run, outcome, action);
         await this.store.settleAction(run.id, outcome.index, 'done', detail);
       } catch (err) {
         // A refusal (opted out, no mobile, a bad template value) is the outcome; anything else is retried by the queue.
@@ -171,7 +172,8 @@ export class Automations implements EventConsumer {
     await this.store.finishRun(run.id, failed ? 'failed' : 'done');
   }
 
-  private async act(automation: Automation, event: RecordedEvent, run: AutomationRun, index: number, action: Action): Promise<string> {
+  private async act(automation: Automation, event: RecordedEvent, run: AutomationRun, outcome: ActionOutcome, action: Action): Promise<string> {
+    const index = outcome.index;
     const key = `automation:${run.id}:${index}`;
     const origin = automationOrigin(automation.id);
     const causedBy = [...event.causedBy, automation.id];
@@ -217,7 +219,11 @@ export class Automations implements EventConsumer {
       if (!this.extra.call) throw new AppError('invalid', 'calls_unavailable', 'Voice calls are not available in this smsdesk.');
       const say = renderTemplate(action.call.say, { ...(await this.ticketValues(ticketId)), ...(await values()) });
       const from = action.call.from ?? (ticketId === null ? null : await this.facts.twilioNumber(ticketId));
-      return this.extra.call({ to: action.call.to, from, say, key });
+      const attempted = /^calling since (\S+)$/.exec(outcome.detail ?? '');
+      return this.extra.call({
+        to: action.call.to, from, say, attemptedSince: attempted ? new Date(attempted[1]!) : null,
+        markAttempt: () => this.store.noteAction(run.id, index, `calling since ${this.clock.now().toISOString()}`),
+      });
     }
     if ('webhook' in action) {
       if (!this.extra.webhook) throw new AppError('invalid', 'webhooks_unavailable', 'Outgoing webhooks are not available in this smsdesk.');

@@ -1,3 +1,4 @@
+import { invalid } from '../domain/errors.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { EventConsumer, RecordedEvent } from '../ports/event-outbox.ts';
 import { DeferJob } from '../ports/queue.ts';
@@ -24,6 +25,28 @@ export class WebhookFanOut implements EventConsumer {
   async handle(event: RecordedEvent): Promise<void> {
     if (!isWebhookEventType(event.type)) return;
     if ((await this.store.fanOut(event)) > 0) this.onQueued?.();
+  }
+}
+
+/**
+ * An automation's `webhook {url}` action: the event, delivered to the outgoing webhook an admin made for that URL
+ * (its secret signs it; it is retried, logged and resendable like every delivery). A URL with no webhook is
+ * refused, saying how to fix it: smsdesk never posts unsigned to an address only an automation names.
+ */
+export class WebhookAction {
+  constructor(
+    private readonly store: WebhookStore,
+    private readonly onQueued?: () => void,
+  ) {}
+
+  async post(url: string, event: RecordedEvent): Promise<string> {
+    const sub = await this.store.byUrl(url);
+    if (!sub) {
+      throw invalid('webhook_not_found', `${url} is not one of the outgoing webhooks: add it in Settings → Webhooks (its secret signs what the automation posts), then this action delivers to it.`);
+    }
+    const queued = await this.store.fanOut(event, { subscriptionId: sub.id });
+    if (queued) this.onQueued?.();
+    return `event ${event.id} to webhook ${sub.id}${queued ? '' : ' (queued already)'}`;
   }
 }
 

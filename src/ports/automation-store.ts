@@ -39,6 +39,8 @@ export interface AutomationStore {
   startRun(run: Pick<AutomationRun, 'automationId' | 'eventId' | 'eventType' | 'ticketId' | 'fired' | 'reason' | 'branch'> & { actions: ActionKind[] }): Promise<AutomationRun>;
   /** Records one action's outcome (only while still pending: a replay never rewrites what happened). */
   settleAction(runId: number, index: number, state: 'done' | 'skipped' | 'failed', detail: string | null): Promise<void>;
+  /** Notes what a pending action is doing (a call attempt beginning), leaving it pending. */
+  noteAction(runId: number, index: number, detail: string): Promise<void>;
   finishRun(runId: number, state: 'done' | 'failed'): Promise<void>;
   runs(automationId: number, limit: number): Promise<AutomationRun[]>;
 }

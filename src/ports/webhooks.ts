@@ -82,7 +82,9 @@ export interface WebhookStore {
    * that exists already (the event handed on again) is not made twice. Inbound filters are not sent
    * message.received this way: they are asked before the text is routed instead. Returns how many are new.
    */
-  fanOut(event: RecordedEvent): Promise<number>;
+  fanOut(event: RecordedEvent, only?: { subscriptionId: number }): Promise<number>;
+  /** The (non-filter) subscription to exactly this URL, if an admin made one: an automation's webhook action posts through it. */
+  byUrl(url: string): Promise<WebhookSubscription | null>;
   load(deliveryId: number, series: number): Promise<DeliveryWork | null>;
   /** Logs one attempt of `series` and moves the delivery on, unless a resend has started another series meanwhile. */
   recordAttempt(deliveryId: number, series: number, attempt: Omit<DeliveryAttempt, 'series'>, result: AttemptResult): Promise<void>;

@@ -193,4 +193,65 @@ describe.each(backends)('automations on $name', (backend) => {
     expect(await timers()).toEqual([]);
     expect((await runs(h, id)).filter((r) => r.fired)).toHaveLength(1);
   });
+
+  it('voice alert: a keyword texted in calls the on-call phone, reading the text, once', async () => {
+    const h = await start(backend);
+    const onCall = '+14155550166';
+    const id = await create(h, {
+      name: 'Urgent', when: 'message.received', if: { keyword: 'urgent' },
+      then: [{ call: { to: onCall, say: 'Urgent text on ticket {{ticket.id}} from {{contact.phone}}.' } }],
+    });
+    await h.text(CUSTOMER, NUMBER, 'URGENT');
+    await h.idle();
+    const call = await h.emulator.waitForCall((c) => c.to === onCall && c.spoken !== null, { timeoutMs: 10_000 });
+    const ticketId = (await h.api<{ tickets: { id: number }[] }>(`/api/v1/tickets?phone=${encodeURIComponent(CUSTOMER)}`)).body.tickets[0]!.id;
+    expect(call).toMatchObject({ from: NUMBER, spoken: [`Urgent text on ticket ${ticketId} from ${CUSTOMER}.`] });
+    expect(h.emulator.calls()).toHaveLength(1);
+    const [run] = await runs(h, id);
+    expect(run!.actions[0]).toMatchObject({ kind: 'call', state: 'done', detail: `call ${call.sid} to ${onCall}` });
+  });
+
+  it('quiet hours hold an automated text until they end in the recipient\'s time zone', async () => {
+    // Quiet all day but one minute: whenever this runs, it is inside them for a UTC (+44) recipient.
+    const now = new Date();
+    const end = new Date(now.getTime() - 60_000);
+    const hhmm = (d: Date) => `${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}`;
+    const h = await start(backend, { env: { QUIET_HOURS: `${hhmm(end)}-${hhmm(new Date(end.getTime() - 60_000))}`, DEFAULT_TIMEZONE: 'UTC' } });
+    const uk = '+447700900123';
+    await create(h, { name: 'Ack', when: 'ticket.created', then: [{ sendSms: { body: 'Got it, thanks.' } }] });
+    await h.text(uk, NUMBER, 'hello from London');
+    await h.idle();
+    expect(atTwilio(h, 'Got it, thanks.')).toHaveLength(0);
+    const { messages } = (await h.api<{ messages: { body: string; status: string; heldBy: string | null; sendAt: string }[] }>('/api/v1/messages?status=scheduled')).body;
+    expect(messages).toMatchObject([{ body: 'Got it, thanks.', status: 'scheduled', heldBy: expect.stringContaining('quiet hours') }]);
+    expect(Date.parse(messages[0]!.sendAt)).toBeGreaterThan(now.getTime());
+  });
+});
+
+describe.each(backends)('automation webhooks on $name', (backend) => {
+  it('posts the event to an outgoing webhook, signed by its secret; an unknown URL fails the action saying how to fix it', async () => {
+    const { startWebhookReceiver } = await import('../helpers/webhook-receiver.ts');
+    const receiver = await startWebhookReceiver();
+    const h = await start(backend, { env: { SMSDESK_FETCH_ALLOW: '127.0.0.1' } });
+    try {
+      const hook = await h.api<{ id: number; secret: string }>('/api/v1/webhooks', { method: 'POST', body: { url: receiver.url, events: ['csat.received'] } });
+      expect(hook.status).toBe(201);
+      const id = await create(h, {
+        name: 'Tell the CRM', when: 'ticket.created',
+        then: [{ webhook: { url: receiver.url } }, { webhook: { url: 'https://example.com/nobody' } }],
+      });
+      await h.text(CUSTOMER, NUMBER, 'New here');
+      await h.idle();
+      const got = await receiver.waitFor(1);
+      expect(got.json).toMatchObject({ type: 'ticket.created', data: { ticket: { twilioNumber: NUMBER } } });
+      const [t, v1] = String(got.headers['x-smsdesk-signature']).split(',').map((p) => p.split('=')[1]);
+      const { createHmac } = await import('node:crypto');
+      expect(v1).toBe(createHmac('sha256', hook.body.secret).update(`${t}.${got.body}`).digest('hex'));
+      const [run] = await runs(h, id);
+      expect(run!.actions.map((a) => a.state)).toEqual(['done', 'failed']);
+      expect(run!.actions[1]!.detail).toContain('add it in Settings → Webhooks');
+    } finally {
+      await receiver.close();
+    }
+  });
 });

@@ -116,6 +116,14 @@ export class SqlAutomationStore implements AutomationStore {
     );
   }
 
+  async noteAction(runId: number, index: number, detail: string): Promise<void> {
+    await this.sql.query(
+      `UPDATE automation_runs SET actions = jsonb_set(actions, ARRAY[$2::text, 'detail'], to_jsonb($3::text))
+        WHERE id = $1 AND actions -> $2::int ->> 'state' = 'pending'`,
+      [runId, index, detail],
+    );
+  }
+
   async finishRun(runId: number, state: 'done' | 'failed'): Promise<void> {
     await this.sql.query(`UPDATE automation_runs SET state = $2, finished_at = now() WHERE id = $1 AND state = 'running'`, [runId, state]);
   }

@@ -111,8 +111,8 @@ export class SqlWebhookStore implements WebhookStore {
     return (await this.all()).some((s) => (s.events as string[]).includes(type));
   }
 
-  async fanOut(event: RecordedEvent): Promise<number> {
-    const ids = (await this.all())
+  async fanOut(event: RecordedEvent, only?: { subscriptionId: number }): Promise<number> {
+    const ids = only ? [only.subscriptionId] : (await this.all())
       .filter((s) => (s.events as EventType[]).includes(event.type) && !(s.decide && event.type === 'message.received'))
       .map((s) => s.id);
     if (!ids.length) return 0;
@@ -120,7 +120,7 @@ export class SqlWebhookStore implements WebhookStore {
       `WITH ins AS (
          INSERT INTO webhook_deliveries (subscription_id, event_id, type, status, next_attempt_at)
          SELECT s.id, $2::text, $3::text, 'pending', now() FROM webhook_subscriptions s
-          WHERE s.id = ANY($1::int[]) AND $3::text = ANY(s.events)
+          WHERE s.id = ANY($1::int[]) AND ($4::boolean OR $3::text = ANY(s.events))
           ORDER BY s.id
          ON CONFLICT (subscription_id, event_id) DO NOTHING
          RETURNING id, subscription_id, event_id, series
@@ -131,9 +131,13 @@ export class SqlWebhookStore implements WebhookStore {
          })}
        )
        SELECT count(*)::int AS n FROM ins`,
-      [ids, event.id, event.type],
+      [ids, event.id, event.type, Boolean(only)],
     ));
     return row?.n ?? 0;
+  }
+
+  async byUrl(url: string): Promise<WebhookSubscription | null> {
+    return (await this.all()).find((s) => s.url === url && !s.decide) ?? null;
   }
 
   async load(deliveryId: number, series: number): Promise<DeliveryWork | null> {
