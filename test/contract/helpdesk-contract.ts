@@ -251,6 +251,8 @@ export function helpdeskContract(target: HelpdeskTarget): void {
       const [ticket] = await ticketsOf(CUSTOMER);
       const escalated = await target.agentEscalate(h, ticket!.id);
       await settle();
+      await target.agentReply(h, ticket!.id, '<p>We are on it.</p>');
+      await settle();
       await target.agentResolve(h, ticket!.id);
       await settle();
       target.refire(ticket!.id);
@@ -258,6 +260,9 @@ export function helpdeskContract(target: HelpdeskTarget): void {
       await settle();
       expect(textsTo(CUSTOMER).filter((m) => m.body === `Resolved: ticket #${ticket!.id}`)).toHaveLength(1);
       expect(textsTo(CUSTOMER).filter((m) => m.body === `We escalated ticket #${ticket!.id}.`)).toHaveLength(escalated ? 1 : 0);
+      // The agent's reply was an event too (its note once), and the automation's own note is no agent reply.
+      const [after] = await ticketsOf(CUSTOMER);
+      expect(after!.notes.filter((n) => n.bodyHtml.includes('An agent replied.'))).toHaveLength(1);
     });
 
     it('refuses helpdesk events without the secret or signature, and events for another helpdesk', async () => {

@@ -194,6 +194,20 @@ describe.each(backends)('automations on $name', (backend) => {
     expect((await runs(h, id)).filter((r) => r.fired)).toHaveLength(1);
   });
 
+  it('message.failed: a reply that ends undelivered tells the on-call phone, once', async () => {
+    const h = await start(backend);
+    await create(h, { name: 'Failed', when: 'message.failed', then: [{ sendSms: { to: '+14155550166', body: 'A text on ticket #{{ticket.id}} failed.' } }] });
+    const ticketId = await ticketFrom(h);
+    h.emulator.setDeliveryOutcome(CUSTOMER, { status: 'undelivered', errorCode: 30003 });
+    const res = await h.api(`/api/v1/tickets/${ticketId}/replies`, { method: 'POST', body: { body: 'Are you there?' } });
+    expect(res.status).toBe(202);
+    await h.emulator.waitForMessage((m) => m.body === 'Are you there?' && m.status === 'undelivered');
+    await h.idle();
+    await h.emulator.waitForMessage((m) => m.to === '+14155550166' && m.body === `A text on ticket #${ticketId} failed.`);
+    await h.idle();
+    expect(atTwilio(h, `A text on ticket #${ticketId} failed.`)).toHaveLength(1);
+  });
+
   it('voice alert: a keyword texted in calls the on-call phone, reading the text, once', async () => {
     const h = await start(backend);
     const onCall = '+14155550166';
