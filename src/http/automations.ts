@@ -80,7 +80,8 @@ export async function automationsApi(app: FastifyInstance, opts: AutomationsOpti
     const id = idParam(request);
     await load(id);
     const { limit } = parse(z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }), request.query, 'query');
-    return { runs: (await opts.store.runs(id, limit)).map(runJson) };
+    const [runs, counts] = await Promise.all([opts.store.runs(id, limit), opts.store.runCounts(id)]);
+    return { runs: runs.map(runJson), counts };
   });
 
   /** CSAT ratings by week, agent, number and group since `days` ago (default 90): the report's chart and table. */

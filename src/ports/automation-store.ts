@@ -43,4 +43,6 @@ export interface AutomationStore {
   noteAction(runId: number, index: number, detail: string): Promise<void>;
   finishRun(runId: number, state: 'done' | 'failed'): Promise<void>;
   runs(automationId: number, limit: number): Promise<AutomationRun[]>;
+  /** How many runs it has had: all, those that fired, and the newest one's time. */
+  runCounts(automationId: number): Promise<{ runs: number; fired: number; latestAt: Date | null }>;
 }

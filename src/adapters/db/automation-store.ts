@@ -128,6 +128,15 @@ export class SqlAutomationStore implements AutomationStore {
     await this.sql.query(`UPDATE automation_runs SET state = $2, finished_at = now() WHERE id = $1 AND state = 'running'`, [runId, state]);
   }
 
+  async runCounts(automationId: number): Promise<{ runs: number; fired: number; latestAt: Date | null }> {
+    const [r] = await this.sql.query<{ runs: number; fired: number; latest_at: Date | null }>(
+      `SELECT count(*)::int AS runs, count(*) FILTER (WHERE fired)::int AS fired, max(created_at) AS latest_at
+         FROM automation_runs WHERE automation_id = $1`,
+      [automationId],
+    );
+    return { runs: r?.runs ?? 0, fired: r?.fired ?? 0, latestAt: r?.latest_at ?? null };
+  }
+
   async runs(automationId: number, limit: number): Promise<AutomationRun[]> {
     const rows = await this.sql.query<RunRow>(
       `SELECT ${RUN_COLUMNS} FROM automation_runs WHERE automation_id = $1 ORDER BY id DESC LIMIT $2`,

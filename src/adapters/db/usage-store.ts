@@ -1,3 +1,4 @@
+import { SqlEventOutbox } from './event-outbox.ts';
 import type { Sql } from './sql.ts';
 import { monthlyLimitReached } from '../../domain/usage.ts';
 import type { UsageReport } from '../../domain/usage.ts';
@@ -28,6 +29,14 @@ export async function chargeUsage(tx: Sql, c: UsageCharge): Promise<void> {
     const used = row?.used ?? 0;
     if (used + c.segments > c.limit) {
       throw monthlyLimitReached({ accountSid: c.accountSid, month: c.month, used, adding: c.segments, limit: c.limit });
+    }
+    // Crossing 80% or 100% of the limit is a usage.threshold event (once per account, month and threshold).
+    const crossed = [0.8, 1].filter((t) => used < t * c.limit! && used + c.segments >= t * c.limit!);
+    if (crossed.length) {
+      await new SqlEventOutbox(tx).record(crossed.map((t) => ({
+        type: 'usage.threshold' as const, dedupeKey: `usage.threshold:${c.accountSid}:${c.month}:${t}`, helpdesk: '', ticketId: null,
+        data: { accountSid: c.accountSid, month: c.month, threshold: t, segments: used + c.segments, limit: c.limit },
+      })));
     }
   }
   await tx.query(
