@@ -62,13 +62,14 @@ export class Automations implements EventConsumer {
     const automations = await this.store.enabledFor(event.type as Trigger);
     if (!automations.length) return;
     const facts = await this.factsFor(event, automations);
-    for (const automation of automations) {
-      const decision: Decision = evaluate(automation, event, facts);
-      const run = await this.store.startRun({
-        automationId: automation.id, eventId: event.id, eventType: event.type, ticketId: event.ticketId,
-        fired: decision.fire, reason: decision.reason, branch: null, actions: automation.then.map(actionKind),
-      });
-      if (run.state === 'running') await this.resume(automation, event, run);
+    // Every decision first, in one statement; then the actions of those that fired, automation by automation.
+    const decisions = automations.map((automation) => ({ automation, decision: evaluate(automation, event, facts) as Decision }));
+    const runs = await this.store.startRuns(decisions.map(({ automation, decision }) => ({
+      automationId: automation.id, eventId: event.id, eventType: event.type, ticketId: event.ticketId,
+      fired: decision.fire, reason: decision.reason, branch: null, actions: automation.then.map(actionKind),
+    })));
+    for (const [i, run] of runs.entries()) {
+      if (run.state === 'running') await this.resume(decisions[i]!.automation, event, run);
     }
   }
 
@@ -129,7 +130,7 @@ export class Automations implements EventConsumer {
     const schedule = await this.schedule();
     const need = neededFacts(automations, event);
     const ticketId = event.ticketId;
-    const twilioNumber = event.data.ticket?.twilioNumber ?? (ticketId === null ? null : await this.facts.twilioNumber(ticketId));
+    const twilioNumber = event.data.ticket?.twilioNumber ?? (need.twilioNumber && ticketId !== null ? await this.facts.twilioNumber(ticketId) : null);
     return {
       now: this.clock.now(),
       businessHours: schedule.hours,

@@ -256,8 +256,9 @@ export interface EvaluationFacts {
 }
 
 /** Which facts evaluating these automations needs, so the caller asks the helpdesk only when it must. */
-export function neededFacts(automations: readonly Automation[], event: RecordedEvent): { status: boolean; tags: boolean; groups: boolean } {
+export function neededFacts(automations: readonly Automation[], event: RecordedEvent): { status: boolean; tags: boolean; groups: boolean; twilioNumber: boolean } {
   return {
+    twilioNumber: automations.some((a) => a.if.twilioNumber !== undefined || a.if.group !== undefined),
     status: event.data.ticket?.status === undefined && automations.some((a) => a.if.status !== undefined),
     tags: event.data.ticket?.tags === undefined && automations.some((a) => a.if.tag !== undefined),
     groups: automations.some((a) => a.if.group !== undefined),

@@ -24,6 +24,8 @@ export interface AutomationRun {
   finishedAt: Date | null;
 }
 
+export type NewRun = Pick<AutomationRun, 'automationId' | 'eventId' | 'eventType' | 'ticketId' | 'fired' | 'reason' | 'branch'> & { actions: ActionKind[] };
+
 export interface AutomationStore {
   list(): Promise<(Automation & { createdAt: Date; updatedAt: Date })[]>;
   get(id: number): Promise<(Automation & { createdAt: Date; updatedAt: Date }) | null>;
@@ -36,7 +38,9 @@ export interface AutomationStore {
    * The run of this automation for this event: recorded now with its decision (and its actions pending when
    * it fired), or the one recorded before (a replayed event), unchanged.
    */
-  startRun(run: Pick<AutomationRun, 'automationId' | 'eventId' | 'eventType' | 'ticketId' | 'fired' | 'reason' | 'branch'> & { actions: ActionKind[] }): Promise<AutomationRun>;
+  startRun(run: NewRun): Promise<AutomationRun>;
+  /** startRun for several automations and one event, in one statement (in the order given). */
+  startRuns(runs: readonly NewRun[]): Promise<AutomationRun[]>;
   /** Records one action's outcome (only while still pending: a replay never rewrites what happened). */
   settleAction(runId: number, index: number, state: 'done' | 'skipped' | 'failed', detail: string | null): Promise<void>;
   /** Notes what a pending action is doing (a call attempt beginning), leaving it pending. */

@@ -1,6 +1,6 @@
 import type { Sql } from './sql.ts';
 import type { ActionKind, Automation, AutomationSpec, Trigger } from '../../domain/automations.ts';
-import type { ActionOutcome, AutomationRun, AutomationStore } from '../../ports/automation-store.ts';
+import type { ActionOutcome, AutomationRun, AutomationStore, NewRun } from '../../ports/automation-store.ts';
 
 interface AutomationRow {
   id: number;
@@ -89,22 +89,41 @@ export class SqlAutomationStore implements AutomationStore {
     return this.cache.byTrigger.get(trigger) ?? [];
   }
 
-  async startRun(run: Parameters<AutomationStore['startRun']>[0]): Promise<AutomationRun> {
-    const actions: ActionOutcome[] = run.fired ? run.actions.map((kind: ActionKind, index) => ({ index, kind, state: 'pending', detail: null })) : [];
-    const rows = await this.sql.query<RunRow>(
-      `WITH ins AS (
+  async startRun(run: NewRun): Promise<AutomationRun> {
+    const [r] = await this.startRuns([run]);
+    return r!;
+  }
+
+  async startRuns(runs: readonly NewRun[]): Promise<AutomationRun[]> {
+    if (!runs.length) return [];
+    const input = runs.map((run, ord) => ({
+      ord, automation_id: run.automationId, event_id: run.eventId, event_type: run.eventType, ticket_id: run.ticketId, fired: run.fired,
+      reason: run.reason.slice(0, 500), branch: run.branch,
+      actions: run.fired ? run.actions.map((kind: ActionKind, index): ActionOutcome => ({ index, kind, state: 'pending', detail: null })) : [],
+    }));
+    const rows = await this.sql.query<RunRow & { ord: number }>(
+      `WITH input AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(ord int, automation_id int, event_id text, event_type text, ticket_id bigint,
+                                                          fired boolean, reason text, branch text, actions jsonb)
+       ), ins AS (
          INSERT INTO automation_runs (automation_id, event_id, event_type, ticket_id, fired, reason, actions, state, finished_at, branch)
-         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, CASE WHEN $5 THEN 'running' ELSE 'skipped' END, CASE WHEN $5 THEN NULL ELSE now() END, $8)
+         SELECT automation_id, event_id, event_type, ticket_id, fired, reason, actions,
+                CASE WHEN fired THEN 'running' ELSE 'skipped' END, CASE WHEN fired THEN NULL ELSE now() END, branch
+           FROM input ORDER BY ord
          ON CONFLICT (automation_id, event_id) DO NOTHING
          RETURNING ${RUN_COLUMNS}
        )
-       SELECT ${RUN_COLUMNS} FROM ins
-       UNION ALL
-       SELECT ${RUN_COLUMNS} FROM automation_runs WHERE automation_id = $1 AND event_id = $2 AND NOT EXISTS (SELECT 1 FROM ins)`,
-      [run.automationId, run.eventId, run.eventType, run.ticketId, run.fired, run.reason.slice(0, 500), JSON.stringify(actions), run.branch],
+       SELECT input.ord, r.* FROM input
+         JOIN (SELECT ${RUN_COLUMNS} FROM ins
+               UNION ALL
+               SELECT ${RUN_COLUMNS.split(', ').map((c) => `a.${c}`).join(', ')} FROM automation_runs a JOIN input i ON a.automation_id = i.automation_id AND a.event_id = i.event_id
+                WHERE NOT EXISTS (SELECT 1 FROM ins WHERE ins.automation_id = a.automation_id AND ins.event_id = a.event_id)) r
+           ON r.automation_id = input.automation_id AND r.event_id = input.event_id
+        ORDER BY input.ord`,
+      [JSON.stringify(input)],
     );
-    if (!rows[0]) throw new Error(`automation run ${run.automationId}/${run.eventId} neither recorded nor found`);
-    return toRun(rows[0]);
+    if (rows.length !== runs.length) throw new Error(`automation runs for ${runs[0]!.eventId}: ${rows.length} of ${runs.length} recorded or found`);
+    return rows.map(toRun);
   }
 
   async settleAction(runId: number, index: number, state: 'done' | 'skipped' | 'failed', detail: string | null): Promise<void> {
