@@ -268,4 +268,24 @@ describe.each(backends)('automation webhooks on $name', (backend) => {
       await receiver.close();
     }
   });
+
+  it('tells a usage.threshold webhook when the month passes 80% and 100% of SMS_MONTHLY_LIMIT, once each', async () => {
+    const { startWebhookReceiver } = await import('../helpers/webhook-receiver.ts');
+    const receiver = await startWebhookReceiver();
+    const h = await start(backend, { env: { SMSDESK_FETCH_ALLOW: '127.0.0.1', SMS_MONTHLY_LIMIT: '5' } });
+    try {
+      expect((await h.api('/api/v1/webhooks', { method: 'POST', body: { url: receiver.url, events: ['usage.threshold'] } })).status).toBe(201);
+      const ticketId = await ticketFrom(h);
+      for (let i = 0; i < 5; i++) expect((await h.api(`/api/v1/tickets/${ticketId}/replies`, { method: 'POST', body: { body: `reply ${i}` } })).status).toBe(202);
+      await h.idle();
+      await receiver.waitFor(2);
+      const got = receiver.received.map((r) => r.json as { type: string; data: { threshold: number; segments: number; limit: number } });
+      expect(got.map((g) => [g.type, g.data.threshold, g.data.segments]).sort()).toEqual([['usage.threshold', 0.8, 4], ['usage.threshold', 1, 5]]);
+      expect((await h.api(`/api/v1/tickets/${ticketId}/replies`, { method: 'POST', body: { body: 'one too many' } })).status).toBe(409);
+      await h.idle();
+      expect(receiver.received).toHaveLength(2);
+    } finally {
+      await receiver.close();
+    }
+  });
 });
