@@ -1,8 +1,9 @@
 import { createRequire } from 'node:module';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { DEFAULT_SURVEY_QUESTION } from '../../src/domain/automations.ts';
 import { pgliteBackend } from '../helpers/databases.ts';
-import { CUSTOMER, NUMBER, startHarness, type Harness } from '../helpers/harness.ts';
+import { CUSTOMER, NUMBER, OTHER_CUSTOMER, startHarness, type Harness } from '../helpers/harness.ts';
 import { addUser, PASSWORD, signIn } from '../helpers/console.ts';
 import { CHROMIUM, launchBrowser } from '../helpers/browser.ts';
 
@@ -22,6 +23,7 @@ describe.skipIf(!CHROMIUM)('console accessibility', () => {
   let page: Page;
   let ticketId: number;
   let automationId: number;
+  let ratedTicketId: number;
 
   beforeAll(async () => {
     h = await startHarness(pgliteBackend);
@@ -47,6 +49,15 @@ describe.skipIf(!CHROMIUM)('console accessibility', () => {
     automationId = automation.body.id;
     await h.api(`/api/v1/tickets/${ticketId}`, { method: 'PATCH', body: { status: 'pending' } });
     await h.api(`/api/v1/tickets/${ticketId}`, { method: 'PATCH', body: { status: 'open' } });
+    await h.idle();
+    // A CSAT rating (another customer's ticket, resolved, its survey answered): the report's chart and tables.
+    await h.api('/api/v1/automations', { method: 'POST', body: { name: 'CSAT', when: 'ticket.status_changed', if: { status: 'resolved' }, then: [{ survey: {} }] } });
+    await h.text(OTHER_CUSTOMER, NUMBER, 'Wrong size');
+    await h.idle();
+    ratedTicketId = (await h.api<{ tickets: { id: number }[] }>(`/api/v1/tickets?phone=${encodeURIComponent(OTHER_CUSTOMER)}`)).body.tickets[0]!.id;
+    await h.api(`/api/v1/tickets/${ratedTicketId}`, { method: 'PATCH', body: { status: 'resolved' } });
+    await h.emulator.waitForMessage((m) => m.to === OTHER_CUSTOMER && m.body === DEFAULT_SURVEY_QUESTION, { what: 'the CSAT survey' });
+    await h.text(OTHER_CUSTOMER, NUMBER, '5 thanks');
     await h.idle();
     browser = await launchBrowser();
   }, 120_000);
@@ -76,7 +87,7 @@ describe.skipIf(!CHROMIUM)('console accessibility', () => {
     return found.map((v) => `${v.impact}: ${v.id} (${v.help}) at ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
   };
 
-  it('has no WCAG A/AA violations on sign-in, inbox, thread, SMS log, scheduled, settings and automations, wide and at 360 px', async () => {
+  it('has no WCAG A/AA violations on sign-in, inbox, thread, SMS log, scheduled, the CSAT report, settings and automations, wide and at 360 px', async () => {
     await page.goto(`${h.smsdesk.url}/`);
     await page.getByTestId('signin-form').waitFor();
     expect(await violations()).toEqual([]);
@@ -88,6 +99,7 @@ describe.skipIf(!CHROMIUM)('console accessibility', () => {
       await page.setViewportSize({ width, height: 800 });
       for (const [route, ready] of [
         ['#/inbox', 'inbox-row'], [`#/tickets/${ticketId}`, 'composer-text'], ['#/log', 'sms-log-row'], ['#/scheduled', 'scheduled-row'], ['#/settings', 'usage-segments'],
+        ['#/reports/csat', 'csat-bar'], [`#/tickets/${ratedTicketId}`, 'ticket-csat'],
         ['#/settings/automations', 'automation-row'], [`#/settings/automations/${automationId}`, 'action-ask-answer'], [`#/settings/automations/${automationId}/runs`, 'run-action'],
       ]) {
         await page.goto(`${h.smsdesk.url}/${route}`);
@@ -113,7 +125,7 @@ describe.skipIf(!CHROMIUM)('console accessibility', () => {
       await page.reload();
     }
     await page.setViewportSize({ width: 1280, height: 800 });
-    // Twenty-two axe runs: more than the default 30 s on a busy machine.
+    // Twenty-six axe runs: more than the default 30 s on a busy machine.
   }, 240_000);
 
   it('opens a conversation and sends a reply with the keyboard alone', async () => {

@@ -7,6 +7,7 @@ import { UsageWarning } from './components/UsageWarning.tsx';
 import { LiveProvider } from './live.tsx';
 import { href, navigate, useRoute, type Route } from './router.ts';
 import { Inbox } from './screens/Inbox.tsx';
+import { CsatReportScreen } from './screens/Reports.tsx';
 import { Sandbox } from './screens/Sandbox.tsx';
 import { SettingsScreen } from './screens/Settings.tsx';
 import { AutomationEditor, AutomationRuns, Automations } from './screens/settings/Automations.tsx';
@@ -182,6 +183,7 @@ function Console({ session, onSignedOut }: { session: Session; onSignedOut: (not
               <NavLink route={route} to="inbox" label="Inbox" />
               <NavLink route={route} to="log" label="SMS log" />
               <NavLink route={route} to="scheduled" label="Scheduled" />
+              <NavLink route={route} to="csatReport" label="Reports" />
               <NavLink route={route} to="settings" label="Settings" />
               {value.sandboxAvailable ? <NavLink route={route} to="sandbox" label="Sandbox" /> : null}
             </ul>
@@ -207,7 +209,7 @@ function Console({ session, onSignedOut }: { session: Session; onSignedOut: (not
   );
 }
 
-function NavLink({ route, to, label }: { route: Route; to: 'inbox' | 'log' | 'scheduled' | 'settings' | 'sandbox'; label: string }) {
+function NavLink({ route, to, label }: { route: Route; to: 'inbox' | 'log' | 'scheduled' | 'csatReport' | 'settings' | 'sandbox'; label: string }) {
   const current = route.name === to || (to === 'inbox' && route.name === 'thread') || (to === 'settings' && inSettings(route));
   return (
     <li>
@@ -231,6 +233,8 @@ function Screen({ route }: { route: Route }) {
       return <SmsLog />;
     case 'scheduled':
       return <Scheduled />;
+    case 'csatReport':
+      return <CsatReportScreen />;
     case 'settings':
       return <SettingsScreen />;
     case 'automations':

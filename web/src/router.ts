@@ -1,11 +1,13 @@
 import { useEffect, useState } from 'preact/hooks';
 
-/** The console's screens, addressed by the URL fragment (`#/inbox`, `#/tickets/42`, `#/settings/automations/3/runs`, …). */
+/** The console's screens, addressed by the URL fragment (`#/inbox`, `#/tickets/42`, `#/reports/csat`, `#/settings/automations/3/runs`, …). */
 export type Route =
   | { name: 'inbox' }
   | { name: 'thread'; ticketId: number }
   | { name: 'log' }
   | { name: 'scheduled' }
+  /** Reports → CSAT (the only report so far: `#/reports` shows it too). */
+  | { name: 'csatReport' }
   | { name: 'settings' }
   | { name: 'automations' }
   /** The automation editor: `id` null for a new one. */
@@ -21,6 +23,7 @@ export function parseHash(hash: string): Route {
   if (ticket) return { name: 'thread', ticketId: Number(ticket[1]) };
   if (path === '/log') return { name: 'log' };
   if (path === '/scheduled') return { name: 'scheduled' };
+  if (path === '/reports/csat' || path === '/reports') return { name: 'csatReport' };
   if (path === '/settings') return { name: 'settings' };
   if (path === '/settings/automations') return { name: 'automations' };
   if (path === '/settings/automations/new') return { name: 'automation', id: null };
@@ -40,6 +43,8 @@ export function href(route: Route): string {
       return '#/log';
     case 'scheduled':
       return '#/scheduled';
+    case 'csatReport':
+      return '#/reports/csat';
     case 'settings':
       return '#/settings';
     case 'automations':

@@ -59,6 +59,33 @@ export interface Ticket {
   attachments: Attachment[];
   createdAt: string;
   updatedAt: string;
+  /** The ticket's latest CSAT rating (a 1–5 answer to an automation's survey), or null. */
+  csat?: CsatRating | null;
+}
+
+export interface CsatRating {
+  rating: number;
+  /** The words after the number ("4 great" → "great"); may be empty. */
+  comment: string;
+  at: string;
+}
+
+/** `GET /api/v1/reports/csat?days=`: one row per ISO week (UTC), agent, Twilio number and group. */
+export interface CsatReport {
+  since: string;
+  rows: CsatReportRow[];
+}
+
+export interface CsatReportRow {
+  /** ISO week, e.g. 2026-W49. */
+  week: string;
+  /** The agent who last replied on the ticket before the rating, or null (no agent replied). */
+  agent: string | null;
+  twilioNumber: string | null;
+  group: string | null;
+  ratings: number;
+  /** The rows' ratings' average (rounded to 2 decimals by smsdesk). */
+  average: number;
 }
 
 export interface StatusChange {

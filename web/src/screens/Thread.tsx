@@ -161,6 +161,19 @@ function ThreadHeader({ ticket: t, onChange, onStatusChanged }: { ticket: Ticket
             #{t.id} <TicketStatusBadge status={t.status} />
           </dd>
         </div>
+        {t.csat ? (
+          <div>
+            <dt>CSAT</dt>
+            <dd class="csat-fact" data-testid="ticket-csat">
+              <span data-testid="ticket-csat-text">
+                Rated {t.csat.rating}/5{t.csat.comment ? ` — ${t.csat.comment}` : ''}
+              </span>{' '}
+              <span class="hint">
+                <Time value={t.csat.at} />
+              </span>
+            </dd>
+          </div>
+        ) : null}
       </dl>
       <div class="field field-inline">
         <label for="ticket-status">Status</label>
