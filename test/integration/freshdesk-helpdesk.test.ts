@@ -189,7 +189,7 @@ describe('Freshdesk helpdesk against the Freshdesk fake', () => {
     const fd = await start();
     const { contact, ticketId } = await ticketFor(fd);
     const before = fd.calls;
-    expect(await fd.getTicketSummary(ticketId)).toEqual({ id: ticketId, status: 'open', requesterId: contact.id, requesterPhone: PHONE, updatedAt: expect.any(Date) });
+    expect(await fd.getTicketSummary(ticketId)).toEqual({ id: ticketId, status: 'open', requesterId: contact.id, requesterPhone: PHONE, updatedAt: expect.any(Date), priority: 'low' });
     expect(fd.calls - before).toBe(1);
 
     for (const [status, n] of [['pending', 3], ['resolved', 4], ['closed', 5], ['open', 2]] as const) {
@@ -223,7 +223,7 @@ describe('Freshdesk helpdesk against the Freshdesk fake', () => {
     fake.tickets.get(ticketId)!.tags.push('vip');
 
     const view = (await fd.ticketForEvent(ticketId))!;
-    expect(view.summary).toEqual({ id: ticketId, status: 'open', requesterId: contact.id, requesterPhone: PHONE, updatedAt: expect.any(Date) });
+    expect(view.summary).toEqual({ id: ticketId, status: 'open', requesterId: contact.id, requesterPhone: PHONE, updatedAt: expect.any(Date), priority: 'low' });
     expect(view.tags).toEqual(['sms', 'vip']);
     expect(view.agentMessages).toEqual([
       { id: reply.id, bodyHtml: '<p>We are on it.</p>', createdAt: new Date(reply.created_at) },

@@ -109,7 +109,7 @@ describe('Freshservice helpdesk against the Freshservice fake', () => {
     await fs.setStatus(ticketId, 'pending');
     expect(fake.tickets.get(ticketId)!.status).toBe(3);
     expect(await fs.getTicketSummary(ticketId)).toEqual({
-      id: ticketId, status: 'pending', requesterId: contact.id, requesterPhone: PHONE, updatedAt: expect.any(Date),
+      id: ticketId, status: 'pending', requesterId: contact.id, requesterPhone: PHONE, updatedAt: expect.any(Date), priority: 'low',
     });
 
     const t = (await fs.getTicket(ticketId))!;

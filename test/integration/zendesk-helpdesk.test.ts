@@ -157,7 +157,7 @@ describe('ZendeskHelpdesk against the Zendesk fake', () => {
   it('reads a summary in one call, and answers null for a ticket that does not exist', async () => {
     const { id, requesterId } = await ticketFor();
     const before = zd.calls;
-    expect(await zd.getTicketSummary(id)).toEqual({ id, status: 'open', requesterId, requesterPhone: PHONE, updatedAt: expect.any(Date) });
+    expect(await zd.getTicketSummary(id)).toEqual({ id, status: 'open', requesterId, requesterPhone: PHONE, updatedAt: expect.any(Date), priority: 'low' });
     expect(zd.calls - before).toBe(1);
     expect(await zd.getTicketSummary(999)).toBeNull();
     expect(await zd.getTicket(999)).toBeNull();

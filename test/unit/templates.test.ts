@@ -11,6 +11,9 @@ const values: TemplateValues = {
   'agent.name': 'Sam',
   'agent.email': 'sam@example.com',
   'twilio.number': '+14155550199',
+  'ticket.url': 'https://acme.freshdesk.com/a/tickets/42',
+  'business.next_open': '2026-12-07 09:00 EST',
+  'survey.question': 'How did we do?',
 };
 
 
@@ -25,6 +28,9 @@ describe('KNOWN_PLACEHOLDERS', () => {
       'agent.name',
       'agent.email',
       'twilio.number',
+      'ticket.url',
+      'business.next_open',
+      'survey.question',
     ]);
   });
 
@@ -76,7 +82,8 @@ describe('renderTemplate', () => {
     expect(err.code).toBe('unknown_placeholder');
     expect(err.message).toBe(
       'Unknown placeholder {{foo}}: use one of {{ticket.id}}, {{ticket.subject}}, {{ticket.status}}, ' +
-        '{{contact.name}}, {{contact.phone}}, {{agent.name}}, {{agent.email}}, {{twilio.number}}.',
+        '{{contact.name}}, {{contact.phone}}, {{agent.name}}, {{agent.email}}, {{twilio.number}}, {{ticket.url}}, ' +
+        '{{business.next_open}}, {{survey.question}}.',
     );
   });
 

@@ -45,6 +45,8 @@ function usageCharge(m: { accountSid: string; from: string; to: string; segments
   };
 }
 
+interface StatusRow { id: number; status: Status; status_history: StatusEntry[]; ticket_id: number | null; from_number: string; to_number: string; body: string }
+
 export class SqlOutboundStore implements OutboundStore {
   constructor(private readonly sql: Sql) {}
 
@@ -247,9 +249,29 @@ export class SqlOutboundStore implements OutboundStore {
     jobOnChange?: (result: StatusChange) => JobOnChange | null,
     messageId: number | null = null,
   ): Promise<StatusChange | null> {
+    // The common case in two statements, no transaction and no lock: read, fold, and write only if the history
+    // is still what was read (compare and set; a concurrent callback for the same message makes it read again).
+    // A message not recorded yet (the callback beat the SID) and a change that queues a job take the locked path.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const [row] = await this.sql.query<StatusRow>(
+        'SELECT id, status, status_history, ticket_id, from_number, to_number, body FROM messages WHERE sid = $1',
+        [sid],
+      );
+      if (!row) break;
+      const next = compute({ status: row.status, history: row.status_history });
+      const result = { id: row.id, ticketId: row.ticket_id, from: row.from_number, to: row.to_number, body: row.body, before: row.status, status: next.status };
+      if (jobOnChange?.(result)) break;
+      const updated = await this.sql.query(
+        `UPDATE messages SET status = $2, status_history = $3::jsonb,
+                error_code = COALESCE($4, error_code), error_message = COALESCE($5, error_message)
+          WHERE id = $1 AND status_history = $6::jsonb RETURNING id`,
+        [row.id, next.status, JSON.stringify(next.history), event.errorCode, errorMessage, JSON.stringify(row.status_history)],
+      );
+      if (updated.length) return result;
+    }
     return this.sql.transaction(async (tx) => {
       await lockSid(tx, sid);
-      const rows = await tx.query<{ id: number; status: Status; status_history: StatusEntry[]; ticket_id: number | null; from_number: string; to_number: string; body: string }>(
+      const rows = await tx.query<StatusRow>(
         'SELECT id, status, status_history, ticket_id, from_number, to_number, body FROM messages WHERE sid = $1 FOR UPDATE',
         [sid],
       );
