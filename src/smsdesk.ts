@@ -227,7 +227,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     consoleEvents.publish({ event: 'message', data: { direction: 'inbound', status: 'received' } });
   });
 
-  const outbound = new SqlOutboundStore(sql);
+  const outbound = new SqlOutboundStore(sql, wakeDispatcher);
   const messaging = new TwilioMessaging(() => config.twilio.accounts, config.twilio.apiBaseUrl, opts.twilioTimeoutMs);
   // Each sender's rate is a budget shared by every instance through the database (sender_budgets).
   const pacing = { budget: new SqlSenderBudget(sql), rate: (sender: string) => senderRate(sender, config.senderRates) };
@@ -280,7 +280,6 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     onScheduled: (at) => timers.wakeAt(at),
     monthlyLimit: async () => (await schedule.current()).monthlyLimit,
     contextValues: (ticketId) => ticketFacts.values(ticketId),
-    events: outbox,
   });
   const helpdeskUrl = config.helpdesk.freshdesk?.url ?? config.helpdesk.freshservice?.url ?? config.helpdesk.zendesk?.url ?? null;
   const ticketFacts = new SqlTicketFacts(sql, {

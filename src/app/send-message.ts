@@ -14,7 +14,7 @@ import type { NumberCapabilities, TwilioAccount } from '../ports/messaging.ts';
 import type { MediaProbe } from '../ports/media-probe.ts';
 import type { TemplateStore } from '../ports/template-store.ts';
 import { checkValueNames, renderTemplate, ticketValues, type TemplateValues } from '../domain/templates.ts';
-import type { EventOutbox } from '../ports/event-outbox.ts';
+import type { NewEvent } from '../ports/event-outbox.ts';
 
 export const SEND_QUEUE = 'send-message';
 /** Timers of scheduled messages (key message:<id>): when one is due, the message joins SEND_QUEUE. */
@@ -62,8 +62,6 @@ export interface SendOptions {
   onScheduled?: (at: Date) => void;
   /** Placeholders that depend on the installation, not the ticket: {{ticket.url}}, {{business.next_open}}. */
   contextValues?: (ticketId: number | null) => Promise<TemplateValues>;
-  /** Where events are recorded (an agent's reply: ticket.agent_replied). */
-  events?: EventOutbox;
 }
 
 /**
@@ -105,16 +103,16 @@ export class SendMessage {
       throw invalid('requester_not_textable',
         `The requester of ticket ${ticketId} has no mobile number smsdesk can text (${ticket.requesterPhone ? `"${ticket.requesterPhone}"` : 'none'}); add one in E.164 form, e.g. +14155550100.`);
     }
-    const id = await this.queue({ to, from, body, mediaUrls: input.mediaUrls ?? [], ticketId, originKey: input.originKey }, input);
-    // An agent's reply (console or API) is an event; the helpdesk's own replies are reported by helpdesk-events,
-    // an automation's texts are its own doing.
+    // An agent's reply (console or API) is an event, recorded with the message; the helpdesk's own replies are
+    // reported by helpdesk-events, an automation's texts are its own doing.
     const origin = input.origin ?? (input.originKey ? 'helpdesk' : 'api');
-    if (origin === 'agent' || origin === 'api') {
-      await this.options.events?.record([{
-        type: 'ticket.agent_replied', dedupeKey: `ticket.agent_replied:message:${id}`, helpdesk: this.helpdesk.name, ticketId,
-        data: { ticket: { id: ticketId, status: ticket.status, twilioNumber: from, requesterPhone: to }, message: { id, direction: 'outbound', from, to, body } },
-      }]);
-    }
+    const event = origin === 'agent' || origin === 'api'
+      ? (id: number): NewEvent => ({
+          type: 'ticket.agent_replied', dedupeKey: `ticket.agent_replied:message:${id}`, helpdesk: this.helpdesk.name, ticketId,
+          data: { ticket: { id: ticketId, status: ticket.status, twilioNumber: from, requesterPhone: to }, message: { id, direction: 'outbound', from, to, body } },
+        })
+      : undefined;
+    const id = await this.queue({ to, from, body, mediaUrls: input.mediaUrls ?? [], ticketId, originKey: input.originKey }, input, undefined, event);
     return { id, to, from };
   }
 
@@ -238,6 +236,7 @@ export class SendMessage {
     m: { to: string; from: string; body: string; mediaUrls: string[]; ticketId: number | null; originKey?: string },
     sending: Sending,
     checkedAccount?: string,
+    event?: (id: number) => NewEvent,
   ): Promise<number> {
     const accountSid = checkedAccount ?? (await this.check(m));
     const seg = segmentInfo(m.body);
@@ -249,6 +248,7 @@ export class SendMessage {
       sendJob(m),
       sending.sendAt ? { queue: SCHEDULE_QUEUE, at: sending.sendAt } : undefined,
       { limit: await this.options.monthlyLimit() },
+      event,
     );
     if (sending.sendAt) this.options.onScheduled?.(sending.sendAt);
     this.options.onQueued(m.ticketId, Boolean(sending.sendAt));

@@ -1,3 +1,4 @@
+import type { NewEvent } from '../domain/events.ts';
 import type { Status, StatusEvent } from '../domain/message-status.ts';
 
 /** An outbound message as an agent asked for it: who sends what to whom, for which ticket. */
@@ -82,7 +83,11 @@ export interface OutboundStore {
    * queued with its send job, counted against the month (`usage`: past its limit, monthly_limit_reached and
    * nothing stored); with it: status scheduled with a timer job due at `schedule.at`.
    */
-  create(message: NewOutboundMessage, send: SendJob, schedule?: Schedule, usage?: { limit: number | null }): Promise<number>;
+  /**
+   * Stores the message with its job (send now, or its timer), counting it against the month when it goes now;
+   * `event` (e.g. ticket.agent_replied), made once the id is known, is recorded in the same transaction.
+   */
+  create(message: NewOutboundMessage, send: SendJob, schedule?: Schedule, usage?: { limit: number | null }, event?: (id: number) => NewEvent): Promise<number>;
   /**
    * The timer of a scheduled message came due: scheduled → queued with its send job, in one transaction,
    * if it is still scheduled and due (an edit may have moved it later, a cancel may have won). It counts

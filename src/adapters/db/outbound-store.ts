@@ -1,3 +1,5 @@
+import { SqlEventOutbox } from './event-outbox.ts';
+import type { NewEvent } from '../../domain/events.ts';
 import type { Sql } from './sql.ts';
 import { enqueueing, enqueueJobs, jobInsert } from '../queue/job-queue.ts';
 import type { Status } from '../../domain/message-status.ts';
@@ -48,9 +50,10 @@ function usageCharge(m: { accountSid: string; from: string; to: string; segments
 interface StatusRow { id: number; status: Status; status_history: StatusEntry[]; ticket_id: number | null; from_number: string; to_number: string; body: string }
 
 export class SqlOutboundStore implements OutboundStore {
-  constructor(private readonly sql: Sql) {}
+  /** `onEvents`: events were recorded with a message (wakes this process's dispatcher). */
+  constructor(private readonly sql: Sql, private readonly onEvents?: () => void) {}
 
-  async create(m: NewOutboundMessage, send: SendJob, schedule?: Schedule, usage?: { limit: number | null }): Promise<number> {
+  async create(m: NewOutboundMessage, send: SendJob, schedule?: Schedule, usage?: { limit: number | null }, event?: (id: number) => NewEvent): Promise<number> {
     const insert = (tx: Sql) => tx.query<{ id: number; inserted: boolean }>(
       `WITH ins AS (
          INSERT INTO messages (account_sid, direction, from_number, to_number, contact_key, body, num_media, params, status,
@@ -77,12 +80,15 @@ export class SqlOutboundStore implements OutboundStore {
     // A scheduled message's timer has a key of its own: it waits for nobody, and nobody waits for it.
     const keys = schedule ? [] : [send.key];
     // A message queued now counts against the month in the same transaction (a scheduled one when it is due).
-    if (schedule || !usage) return (await enqueueing(this.sql, send.queue, keys, insert))[0]!.id;
-    return this.sql.transaction(async (tx) => {
+    if (!event && (schedule || !usage)) return (await enqueueing(this.sql, send.queue, keys, insert))[0]!.id;
+    const id = await this.sql.transaction(async (tx) => {
       const [row] = await enqueueing(tx, send.queue, keys, insert);
-      if (row!.inserted) await chargeUsage(tx, usageCharge(m, usage.limit));
+      if (row!.inserted && usage && !schedule) await chargeUsage(tx, usageCharge(m, usage.limit));
+      if (row!.inserted && event) await new SqlEventOutbox(tx).record([event(row!.id)]);
       return row!.id;
     });
+    if (event) this.onEvents?.();
+    return id;
   }
 
   async releaseDue(id: number, send: SendJob, usage: { limit: number | null }): Promise<Release> {
