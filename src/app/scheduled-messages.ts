@@ -76,7 +76,7 @@ export class ScheduledMessages {
     }
     let r: Release;
     try {
-      r = await this.outbound.releaseDue(id, sendJob(m), { limit: settings.monthlyLimit });
+      r = await this.outbound.releaseDue(m, sendJob(m), { limit: settings.monthlyLimit });
     } catch (err) {
       if (err instanceof AppError && err.code === 'monthly_limit_reached') return this.fail(m, `${err.code}: ${err.message}`);
       throw err;

@@ -93,7 +93,7 @@ export interface OutboundStore {
    * if it is still scheduled and due (an edit may have moved it later, a cancel may have won). It counts
    * against the month then: past `usage.limit` it throws monthly_limit_reached and stays scheduled.
    */
-  releaseDue(id: number, send: SendJob, usage: { limit: number | null }): Promise<Release>;
+  releaseDue(m: OutboundForSending, send: SendJob, usage: { limit: number | null }): Promise<Release>;
   /** Changes a scheduled message (and moves its timer); false when it is no longer scheduled. */
   reschedule(id: number, change: { sendAt?: Date; body?: string; encoding?: string; segments?: number }, timerQueue: string): Promise<boolean>;
   /** Cancels a scheduled message (status canceled, timer gone); false when it is no longer scheduled. */

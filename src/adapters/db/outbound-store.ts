@@ -1,3 +1,4 @@
+import { segmentInfo } from '../../domain/segments.ts';
 import { SqlEventOutbox } from './event-outbox.ts';
 import type { NewEvent } from '../../domain/events.ts';
 import type { Sql } from './sql.ts';
@@ -5,7 +6,7 @@ import { enqueueing, enqueueJobs, jobInsert } from '../queue/job-queue.ts';
 import type { Status } from '../../domain/message-status.ts';
 import { billableSegments, usageMonth } from '../../domain/usage.ts';
 import { countryOf } from '../../domain/phone.ts';
-import { chargeUsage } from './usage-store.ts';
+import { chargeUsage, usageUpsert } from './usage-store.ts';
 import {
   SidTaken, type EarlyCallback, type JobOnChange, type NewOutboundMessage, type OutboundForSending, type OutboundStore, type Release, type Schedule,
   type SendJob, type StatusChange, type StatusEntry,
@@ -91,7 +92,29 @@ export class SqlOutboundStore implements OutboundStore {
     return id;
   }
 
-  async releaseDue(id: number, send: SendJob, usage: { limit: number | null }): Promise<Release> {
+  async releaseDue(m: OutboundForSending, send: SendJob, usage: { limit: number | null }): Promise<Release> {
+    const id = m.id;
+    // Without a limit there is nothing to check: scheduled → queued, the month's count and the send job in one
+    // statement, charged for the text as loaded (an edit since makes it release nothing: the job comes back for it).
+    if (usage.limit === null) {
+      const charge = usageCharge({ ...m, segments: segmentInfo(m.body).segments }, null);
+      const [released] = await enqueueing(this.sql, send.queue, [send.key], (tx) => tx.query<{ id: number }>(
+        `WITH rel AS (
+           UPDATE messages SET status = 'queued',
+                  status_history = status_history || jsonb_build_array(jsonb_build_object('status', 'queued', 'at', now(), 'errorCode', NULL))
+            WHERE id = $1 AND status = 'scheduled' AND send_at <= now() AND body = $4
+            RETURNING id
+         ), counted AS (
+           ${usageUpsert('SELECT $5, $6, $7, $8, $9, 1 FROM rel')}
+         ), job AS (
+           ${jobInsert({ queue: '$2', key: '$3', payload: "jsonb_build_object('messageId', rel.id)", from: 'rel' })}
+         )
+         SELECT id FROM rel`,
+        [id, send.queue, send.key, m.body, charge.accountSid, charge.month, charge.number, charge.country, charge.segments],
+      ));
+      if (released) return { outcome: 'released' };
+      return this.notReleased(this.sql, id);
+    }
     return this.sql.transaction(async (tx) => {
       const rows = await tx.query<{ account_sid: string; from_number: string; to_number: string; segments: number; num_media: number }>(
         `UPDATE messages SET status = 'queued',
@@ -105,10 +128,15 @@ export class SqlOutboundStore implements OutboundStore {
         await enqueueJobs(tx, send.queue, [{ key: send.key, payload: { messageId: id } }]);
         return { outcome: 'released' } as const;
       }
-      const [now] = await tx.query<{ status: Status; send_at: Date | null }>('SELECT status, send_at FROM messages WHERE id = $1', [id]);
-      if (now?.status === 'scheduled' && now.send_at) return { outcome: 'later', at: now.send_at } as const;
-      return { outcome: 'gone', status: now?.status ?? 'canceled' } as const;
+      return this.notReleased(tx, id);
     });
+  }
+
+  /** Why a due message was not released: moved later (its new time), or no longer scheduled. */
+  private async notReleased(sql: Sql, id: number): Promise<Release> {
+    const [now] = await sql.query<{ status: Status; send_at: Date | null }>('SELECT status, send_at FROM messages WHERE id = $1', [id]);
+    if (now?.status === 'scheduled' && now.send_at) return { outcome: 'later', at: now.send_at };
+    return { outcome: 'gone', status: now?.status ?? 'canceled' };
   }
 
   async reschedule(id: number, change: { sendAt?: Date; body?: string; encoding?: string; segments?: number }, timerQueue: string): Promise<boolean> {
@@ -191,13 +219,18 @@ export class SqlOutboundStore implements OutboundStore {
   async markAccepted(id: number, sid: string): Promise<EarlyCallback[]> {
     return this.sql.transaction(async (tx) => {
       await lockSid(tx, sid);
-      const taken = await tx.query('SELECT 1 FROM messages WHERE sid = $2 AND id <> $1', [id, sid]);
-      if (taken.length) throw new SidTaken(sid);
-      await tx.query(`UPDATE messages SET send_state = 'accepted', sid = $2 WHERE id = $1`, [id, sid]);
-      const early = await tx.query<{ sid: string; status: Status; error_code: number | null; at: Date }>(
-        'DELETE FROM early_status_callbacks WHERE sid = $1 RETURNING sid, status, error_code, at', [sid]);
-      return early
-        .map((e) => ({ sid: e.sid, status: e.status, errorCode: e.error_code, at: e.at }))
+      // One statement: refused if another message holds the SID; else recorded, and the callbacks that beat it taken.
+      const rows = await tx.query<{ taken: number; sid: string | null; status: Status | null; error_code: number | null; at: Date | null }>(
+        `WITH taken AS (SELECT 1 FROM messages WHERE sid = $2 AND id <> $1),
+              upd AS (UPDATE messages SET send_state = 'accepted', sid = $2 WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM taken) RETURNING id),
+              early AS (DELETE FROM early_status_callbacks WHERE sid = $2 AND EXISTS (SELECT 1 FROM upd) RETURNING sid, status, error_code, at)
+         SELECT (SELECT count(*) FROM taken)::int AS taken, early.* FROM (SELECT 1) one LEFT JOIN early ON true`,
+        [id, sid],
+      );
+      if (rows[0]!.taken > 0) throw new SidTaken(sid);
+      return rows
+        .filter((e) => e.sid !== null)
+        .map((e) => ({ sid: e.sid!, status: e.status!, errorCode: e.error_code, at: e.at! }))
         .sort((a, b) => a.at.getTime() - b.at.getTime());
     });
   }

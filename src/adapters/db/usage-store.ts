@@ -39,12 +39,14 @@ export async function chargeUsage(tx: Sql, c: UsageCharge): Promise<void> {
       })));
     }
   }
-  await tx.query(
-    `INSERT INTO usage_counters (account_sid, month, number, country, segments, messages) VALUES ($1, $2, $3, $4, $5, 1)
+  await tx.query(usageUpsert('VALUES ($1, $2, $3, $4, $5, 1)'), [c.accountSid, c.month, c.number, c.country, c.segments]);
+}
+
+/** The statement (or CTE member) adding one message's segments to its counter; `rows`: VALUES or a SELECT of them. */
+export function usageUpsert(rows: string): string {
+  return `INSERT INTO usage_counters (account_sid, month, number, country, segments, messages) ${rows}
      ON CONFLICT (account_sid, month, number, country)
-     DO UPDATE SET segments = usage_counters.segments + EXCLUDED.segments, messages = usage_counters.messages + 1`,
-    [c.accountSid, c.month, c.number, c.country, c.segments],
-  );
+     DO UPDATE SET segments = usage_counters.segments + EXCLUDED.segments, messages = usage_counters.messages + 1`;
 }
 
 export class SqlUsageStore {
