@@ -133,7 +133,7 @@ function httpUrl(path: string, v: Json): string {
 }
 
 function parseConditions(v: Json, when: Trigger): Conditions {
-  if (v === undefined || v === null) return {};
+  if (v === undefined || v === null) v = {};
   if (!isObject(v)) bad('if', 'must be an object of conditions');
   onlyKeys('if', v, CONDITION_KEYS);
   const c: Conditions = {};
@@ -325,7 +325,7 @@ export const actionKind = (a: Action): ActionKind => Object.keys(a)[0] as Action
 
 /** A CSAT answer: a reply that starts with 1–5 (the words after it are the comment). */
 export function parseRating(body: string): { rating: number; comment: string } | null {
-  const m = /^\s*([1-5])(?![0-9.,])\s*[-–—:.,!)]*\s*([\s\S]*)$/.exec(body);
+  const m = /^\s*([1-5])(?![0-9]|[.,][0-9])\s*[-–—:.,!)]*\s*([\s\S]*)$/.exec(body);
   return m ? { rating: Number(m[1]), comment: m[2]!.trim() } : null;
 }
 
