@@ -34,6 +34,8 @@ export interface Config {
     defaultNumber: string | null;
   };
   apiToken: string | null;
+  /** METRICS_TOKEN: the bearer token GET /metrics requires; null: /metrics answers anyone who can reach it. */
+  metricsToken: string | null;
   threading: { windowMinutes: number; ticketIdPattern: TicketIdPattern | null };
   helpdesk: {
     kind: HelpdeskKind;
@@ -262,6 +264,7 @@ export function loadConfig(env: Source = process.env): Config {
     publicUrl,
     twilio: { sandbox: accounts.length === 0, accounts, apiBaseUrl, defaultNumber: e164(src, 'TWILIO_DEFAULT_NUMBER') },
     apiToken: src.SMSDESK_API_TOKEN?.trim() || null,
+    metricsToken: src.METRICS_TOKEN?.trim() || null,
     threading: { windowMinutes: integer(src, 'THREAD_WINDOW_MINUTES', 60, 0, 525_600), ticketIdPattern },
     helpdesk: {
       kind,

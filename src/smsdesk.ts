@@ -53,6 +53,7 @@ import { notifyRelay } from './adapters/db/console-relay.ts';
 import { ConsoleEvents } from './app/console-events.ts';
 import { ConversationQueries } from './adapters/db/conversation-queries.ts';
 import { SqlEventOutbox } from './adapters/db/event-outbox.ts';
+import { Metrics } from './adapters/metrics/prometheus.ts';
 import { EVENT_QUEUE, type EventConsumer, type EventOutbox } from './ports/event-outbox.ts';
 import { DispatchEvents } from './app/dispatch-events.ts';
 import { Automations } from './app/automations.ts';
@@ -228,7 +229,8 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
   });
 
   const outbound = new SqlOutboundStore(sql, wakeDispatcher);
-  const messaging = new TwilioMessaging(() => config.twilio.accounts, config.twilio.apiBaseUrl, opts.twilioTimeoutMs);
+  const metrics = new Metrics(() => queue.stats());
+  const messaging = metrics.instrument(new TwilioMessaging(() => config.twilio.accounts, config.twilio.apiBaseUrl, opts.twilioTimeoutMs));
   // Each sender's rate is a budget shared by every instance through the database (sender_budgets).
   const pacing = { budget: new SqlSenderBudget(sql), rate: (sender: string) => senderRate(sender, config.senderRates) };
   // Notes about failed deliveries: written by a job queued with the status, never inside Twilio's callback.
@@ -410,6 +412,7 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     },
     outgoingWebhooks: { store: webhookStore, onQueued: () => webhookDeliveries.wake() },
     web: { distDir: opts.webDistDir ?? WEB_DIST },
+    metrics: { registry: metrics.registry, token: config.metricsToken, webhooks: metrics.webhooks },
   });
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();

@@ -1,3 +1,5 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { Counter, Registry } from 'prom-client';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type LogLevel } from 'fastify';
 import type { Sql } from '../adapters/db/sql.ts';
 import { registerErrorHandling } from './errors.ts';
@@ -43,6 +45,32 @@ export interface HttpAppOptions {
   /** Outgoing webhooks' subscriptions and deliveries (admins). */
   outgoingWebhooks: Omit<WebhooksOptions, 'auth'>;
   web: WebOptions;
+  /** GET /metrics: the registry, and METRICS_TOKEN (null: no token asked). */
+  metrics?: { registry: Registry; token: string | null; webhooks: Counter<'kind' | 'outcome'> };
+}
+
+/**
+ * GET /metrics (Prometheus text), asking for METRICS_TOKEN as a bearer token when one is set; and each webhook's
+ * outcome counted as it is answered (by kind and HTTP status class).
+ */
+function metricsEndpoint(app: FastifyInstance, m: NonNullable<HttpAppOptions['metrics']>, logLevel: LogLevel): void {
+  const kindOf = (url: string) =>
+    url.startsWith('/webhooks/twilio/messages') ? 'twilio_message' : url.startsWith('/webhooks/twilio/status') ? 'twilio_status' : url.startsWith('/webhooks/helpdesk/') ? 'helpdesk' : null;
+  app.addHook('onResponse', async (request, reply) => {
+    const kind = kindOf(request.url);
+    if (kind) m.webhooks.inc({ kind, outcome: `${Math.floor(reply.statusCode / 100)}xx` });
+  });
+  app.get('/metrics', { logLevel }, async (request, reply) => {
+    if (m.token !== null) {
+      const given = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '';
+      const a = Buffer.from(given);
+      const b = Buffer.from(m.token);
+      if (a.length !== b.length || !timingSafeEqual(a, b)) {
+        return reply.code(401).header('www-authenticate', 'Bearer').send({ error: { code: 'unauthorized', message: 'GET /metrics needs METRICS_TOKEN as a bearer token: Authorization: Bearer <METRICS_TOKEN>.' } });
+      }
+    }
+    return reply.type(m.registry.contentType).send(await m.registry.metrics());
+  });
 }
 
 const hops = (n: number) => (_address: string, hop: number) => hop < n;
@@ -70,6 +98,7 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
       return reply.code(503).send({ status: 'unavailable' });
     }
   });
+  if (opts.metrics) metricsEndpoint(app, opts.metrics, logLevel);
   await app.register(twilioWebhooks, { ...opts.webhooks, logLevel });
   await app.register(api, { ...opts.api, auth: opts.auth, logLevel });
   await app.register(templates, { ...opts.templates, auth: opts.auth, logLevel });

@@ -211,6 +211,15 @@ export class JobQueue implements Timers {
     return rows.length;
   }
 
+  /** Every queue's jobs by state (ready: only those due), and how long the oldest due one has waited (metrics). */
+  async stats(): Promise<{ queue: string; state: string; jobs: number; oldestDueSeconds: number | null }[]> {
+    const rows = await this.sql.query<{ queue: string; state: string; jobs: number; oldest: number | null }>(
+      `SELECT queue, state, count(*)::int AS jobs, extract(epoch FROM now() - min(run_at))::float8 AS oldest
+         FROM jobs WHERE state <> 'ready' OR run_at <= now() GROUP BY queue, state ORDER BY queue, state`,
+    );
+    return rows.map((r) => ({ queue: r.queue, state: r.state, jobs: r.jobs, oldestDueSeconds: r.oldest }));
+  }
+
   /** Jobs by state; `dueOnly`: ready jobs count only once due (a timer queue's future jobs are not work yet). */
   async counts(queue: string, opts: { dueOnly?: boolean } = {}): Promise<{ ready: number; running: number; failed: number }> {
     const rows = await this.sql.query<{ state: string; n: number }>(
