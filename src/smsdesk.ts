@@ -54,6 +54,7 @@ import { ConsoleEvents } from './app/console-events.ts';
 import { ConversationQueries } from './adapters/db/conversation-queries.ts';
 import { SqlEventOutbox } from './adapters/db/event-outbox.ts';
 import { Metrics } from './adapters/metrics/prometheus.ts';
+import { pruneHistory } from './adapters/db/retention.ts';
 import { EVENT_QUEUE, type EventConsumer, type EventOutbox } from './ports/event-outbox.ts';
 import { DispatchEvents } from './app/dispatch-events.ts';
 import { Automations } from './app/automations.ts';
@@ -424,7 +425,15 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
     logger.info(`No console user yet: open ${publicUrl}/ and enter the setup code ${setupCode} to create the first admin ` +
       '(or run  npx smsdesk user add --email you@example.com --name "Your Name" --admin)');
   }
+  // Records that only explain the past (events, runs, deliveries) are pruned hourly (adapters/db/retention.ts).
+  let pruningNow: Promise<void> = Promise.resolve();
+  const prune = () => {
+    pruningNow = pruneHistory(sql).then(() => undefined, (err: unknown) => logger.warn({ err }, 'could not prune old events and runs; trying again in an hour'));
+  };
+  const pruning = setInterval(prune, 60 * 60_000);
+  pruning.unref();
   if (opts.startWorker !== false) {
+    prune();
     worker.start();
     sender.start();
     timers.start();
@@ -460,6 +469,8 @@ export async function startSmsdesk(opts: SmsdeskOptions): Promise<Smsdesk> {
       }
     },
     async close() {
+      clearInterval(pruning);
+      await pruningNow;
       await closeHttp(app, opts.closeGraceMs ?? 5_000);
       await worker.stop();
       await events?.stop();
