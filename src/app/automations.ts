@@ -264,7 +264,7 @@ export class Automations implements EventConsumer {
   /** The ticket's own placeholders ({{ticket.id}}, {{contact.name}}…), for texts not sent as a reply on it. */
   private async ticketValues(ticketId: number | null): Promise<TemplateValues> {
     if (ticketId === null) return {};
-    const ticket = await this.helpdesk.getTicket(ticketId);
+    const ticket = await this.helpdesk.getTicketHeader(ticketId);
     return ticket ? ticketValues(ticket, await this.facts.twilioNumber(ticketId)) : {};
   }
 }

@@ -137,7 +137,7 @@ export class SendMessage {
 
   private async render(template: string, ticketId: number, from: string | null, values: TemplateValues): Promise<string> {
     checkValueNames(values);
-    const ticket = await this.helpdesk.getTicket(ticketId);
+    const ticket = await this.helpdesk.getTicketHeader(ticketId);
     if (!ticket) throw notFound('ticket_not_found', `No ticket ${ticketId}.`);
     return renderTemplate(template, { ...(await this.options.contextValues?.(ticketId)), ...ticketValues(ticket, from), ...values });
   }

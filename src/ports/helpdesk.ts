@@ -86,6 +86,9 @@ export interface HelpdeskTicket {
   updatedAt: Date;
 }
 
+/** A ticket without its conversation: what templates fill in ({{ticket.subject}}, {{contact.name}}…), one read. */
+export type TicketHeader = Pick<HelpdeskTicket, 'id' | 'subject' | 'status' | 'requester' | 'createdAt' | 'updatedAt'>;
+
 /** The slice of a ticket that threading and replies need: one cheap read (no notes, no attachments). */
 export interface TicketSummary {
   id: number;
@@ -149,6 +152,8 @@ export interface Helpdesk {
   setStatus(ticketId: number, status: TicketStatus): Promise<void>;
   getTicketSummary(ticketId: number): Promise<TicketSummary | null>;
   getTicket(ticketId: number): Promise<HelpdeskTicket | null>;
+  /** The ticket without its notes and attachments (one call to a remote helpdesk instead of two or more). */
+  getTicketHeader(ticketId: number): Promise<TicketHeader | null>;
   listTickets(query: TicketQuery): Promise<HelpdeskTicket[]>;
   listContacts(query: { phone?: string }): Promise<HelpdeskContact[]>;
 }

@@ -191,6 +191,9 @@ describe('Freshdesk helpdesk against the Freshdesk fake', () => {
     const before = fd.calls;
     expect(await fd.getTicketSummary(ticketId)).toEqual({ id: ticketId, status: 'open', requesterId: contact.id, requesterPhone: PHONE, updatedAt: expect.any(Date), priority: 'low' });
     expect(fd.calls - before).toBe(1);
+    const headerCalls = fd.calls;
+    expect(await fd.getTicketHeader(ticketId)).toMatchObject({ id: ticketId, status: 'open', requester: { id: contact.id, phone: PHONE } });
+    expect(fd.calls - headerCalls).toBe(1);
 
     for (const [status, n] of [['pending', 3], ['resolved', 4], ['closed', 5], ['open', 2]] as const) {
       await fd.setStatus(ticketId, status);

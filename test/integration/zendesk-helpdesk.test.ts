@@ -159,6 +159,9 @@ describe('ZendeskHelpdesk against the Zendesk fake', () => {
     const before = zd.calls;
     expect(await zd.getTicketSummary(id)).toEqual({ id, status: 'open', requesterId, requesterPhone: PHONE, updatedAt: expect.any(Date), priority: 'low' });
     expect(zd.calls - before).toBe(1);
+    const headerCalls = zd.calls;
+    expect(await zd.getTicketHeader(id)).toMatchObject({ id, status: 'open', requester: { id: requesterId, phone: PHONE } });
+    expect(zd.calls - headerCalls).toBe(1);
     expect(await zd.getTicketSummary(999)).toBeNull();
     expect(await zd.getTicket(999)).toBeNull();
     expect(await zd.ticketForEvent(999)).toBeNull();

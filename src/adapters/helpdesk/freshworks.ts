@@ -1,5 +1,6 @@
 import type {
-  AddNoteInput, AgentMessage, AttachmentInput, CreateTicketInput, HelpdeskAttachment, HelpdeskNote, HelpdeskTicket, TicketStatus, TicketSummary,
+  AddNoteInput, AgentMessage, AttachmentInput, CreateTicketInput, HelpdeskAttachment, HelpdeskNote, HelpdeskTicket, TicketHeader, TicketStatus,
+  TicketSummary,
 } from '../../ports/helpdesk.ts';
 import { RestClient, type RestRequest } from './rest-client.ts';
 
@@ -81,6 +82,12 @@ export function agentMessagesOf(conversations: FwConversation[], requesterId: nu
   return conversations
     .filter((c) => !c.incoming && !c.private && c.user_id !== requesterId)
     .map((c) => ({ id: c.id, bodyHtml: c.body, createdAt: new Date(c.created_at) }));
+}
+
+/** The ticket without its conversations (one call). */
+export function headerOf(t: FwTicket, requester: FwEmbeddedRequester | undefined): TicketHeader {
+  const { id, subject, status, requester: r, createdAt, updatedAt } = hydrate(t, requester, []);
+  return { id, subject, status, requester: r, createdAt, updatedAt };
 }
 
 export function hydrate(t: FwTicket, requester: FwEmbeddedRequester | undefined, conversations: FwConversation[]): HelpdeskTicket {

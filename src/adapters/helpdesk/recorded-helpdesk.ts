@@ -1,6 +1,6 @@
 import {
   HelpdeskError, TicketClosed,
-  type AddNoteInput, type AttachmentInput, type CreateTicketInput, type HelpdeskContact, type HelpdeskTicket,
+  type AddNoteInput, type AttachmentInput, type CreateTicketInput, type HelpdeskContact, type HelpdeskTicket, type TicketHeader,
   type RecordedRemoteHelpdesk, type RemoteHelpdesk, type TicketEventView, type TicketQuery, type TicketStatus, type TicketSummary,
 } from '../../ports/helpdesk.ts';
 import type { HelpdeskRecords } from '../../ports/helpdesk-records.ts';
@@ -127,6 +127,12 @@ export class RecordedHelpdesk implements RecordedRemoteHelpdesk {
 
   async getTicket(ticketId: number): Promise<HelpdeskTicket | null> {
     const t = await this.inner.getTicket(ticketId);
+    if (t) await this.records.cacheTicket(this.name, { id: t.id, status: t.status, requesterId: t.requester.id, requesterPhone: t.requester.phone, updatedAt: t.updatedAt });
+    return t;
+  }
+
+  async getTicketHeader(ticketId: number): Promise<TicketHeader | null> {
+    const t = await this.inner.getTicketHeader(ticketId);
     if (t) await this.records.cacheTicket(this.name, { id: t.id, status: t.status, requesterId: t.requester.id, requesterPhone: t.requester.phone, updatedAt: t.updatedAt });
     return t;
   }

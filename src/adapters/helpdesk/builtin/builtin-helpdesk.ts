@@ -1,7 +1,7 @@
 import type { Sql } from '../../db/sql.ts';
 import type {
   AddNoteInput, AttachmentInput, CreateTicketInput, Helpdesk, HelpdeskAttachment, HelpdeskContact, HelpdeskNote,
-  HelpdeskTicket, TicketQuery, TicketStatus, TicketSummary,
+  HelpdeskTicket, TicketHeader, TicketQuery, TicketStatus, TicketSummary,
 } from '../../../ports/helpdesk.ts';
 
 interface TicketRow {
@@ -128,6 +128,14 @@ export class BuiltinHelpdesk implements Helpdesk {
     const rows = await this.sql.query<TicketRow>(`${TICKET_SELECT} WHERE t.id = $1`, [ticketId]);
     const [ticket] = await this.hydrate(rows);
     return ticket ?? null;
+  }
+
+  async getTicketHeader(ticketId: number): Promise<TicketHeader | null> {
+    const [r] = await this.sql.query<TicketRow>(`${TICKET_SELECT} WHERE t.id = $1`, [ticketId]);
+    return r ? {
+      id: r.id, subject: r.subject, status: r.status, requester: { id: r.requester_id, name: r.requester_name, phone: r.requester_phone },
+      createdAt: r.created_at, updatedAt: r.updated_at,
+    } : null;
   }
 
   async listTickets(query: TicketQuery): Promise<HelpdeskTicket[]> {

@@ -1,9 +1,9 @@
 import type {
-  AddNoteInput, CreateTicketInput, HelpdeskContact, HelpdeskTicket, RemoteHelpdesk, TicketEventView, TicketQuery, TicketStatus, TicketSummary,
+  AddNoteInput, CreateTicketInput, HelpdeskContact, HelpdeskTicket, RemoteHelpdesk, TicketHeader, TicketEventView, TicketQuery, TicketStatus, TicketSummary,
 } from '../../../ports/helpdesk.ts';
 import type { RestClient } from '../rest-client.ts';
 import {
-  agentMessagesOf, allConversations, freshworksClient, freshworksStatus, hydrate, noteRequest, PAGE, summaryOf, ticketRequest, TO_FRESHWORKS, withMarker,
+  agentMessagesOf, allConversations, freshworksClient, freshworksStatus, headerOf, hydrate, noteRequest, PAGE, summaryOf, ticketRequest, TO_FRESHWORKS, withMarker,
   type FreshworksOptions, type FwConversation, type FwEmbeddedRequester, type FwTicket,
 } from '../freshworks.ts';
 
@@ -86,6 +86,11 @@ export class FreshdeskHelpdesk implements RemoteHelpdesk {
   async getTicket(ticketId: number): Promise<HelpdeskTicket | null> {
     const t = await this.fetchTicket(ticketId);
     return t ? hydrate(t, t.requester, await this.conversations(t.id)) : null;
+  }
+
+  async getTicketHeader(ticketId: number): Promise<TicketHeader | null> {
+    const t = await this.fetchTicket(ticketId);
+    return t ? headerOf(t, t.requester) : null;
   }
 
   async listTickets(query: TicketQuery): Promise<HelpdeskTicket[]> {

@@ -1,7 +1,7 @@
 import {
   HelpdeskError, TicketClosed,
   type AddNoteInput, type AttachmentInput, type CreateTicketInput, type HelpdeskAttachment, type HelpdeskContact,
-  type HelpdeskNote, type HelpdeskTicket, type RemoteHelpdesk, type TicketEventView, type TicketQuery, type TicketStatus,
+  type HelpdeskNote, type HelpdeskTicket, type TicketHeader, type RemoteHelpdesk, type TicketEventView, type TicketQuery, type TicketStatus,
   type TicketSummary,
 } from '../../../ports/helpdesk.ts';
 import { RestClient, type RestRequest, type RestResponse } from '../rest-client.ts';
@@ -154,6 +154,17 @@ export class ZendeskHelpdesk implements RemoteHelpdesk {
   async getTicket(ticketId: number): Promise<HelpdeskTicket | null> {
     const found = await this.fetchTicket(ticketId);
     return found ? this.hydrate(found.ticket, found.requester) : null;
+  }
+
+  async getTicketHeader(ticketId: number): Promise<TicketHeader | null> {
+    const found = await this.fetchTicket(ticketId);
+    if (!found) return null;
+    const { ticket: t, requester } = found;
+    return {
+      id: t.id, subject: t.subject ?? '', status: status(t.status),
+      requester: requester ? contact(requester) : { id: t.requester_id, name: '', phone: '' },
+      createdAt: new Date(t.created_at), updatedAt: new Date(t.updated_at),
+    };
   }
 
   async listTickets(query: TicketQuery): Promise<HelpdeskTicket[]> {
