@@ -161,8 +161,15 @@ export class SendMessage {
     if (!from) throw invalid('no_sender', 'Pass "from" (a number of your Twilio account), or set TWILIO_DEFAULT_NUMBER.');
     const mediaUrls = input.mediaUrls ?? [];
     const accountSid = await this.check({ to, from, body: input.body, mediaUrls });
-    const ticketId = await this.conversationTicket(to, from);
-    return this.queue({ to, from, body: input.body, mediaUrls, ticketId }, input, accountSid);
+    const { ticketId, opened } = await this.conversationTicket(to, from);
+    // A ticket this conversation opened is a ticket.created, recorded with its first message.
+    const event = opened
+      ? (id: number): NewEvent => ({
+          type: 'ticket.created', dedupeKey: `ticket.created:${this.helpdesk.name}:${ticketId}`, helpdesk: this.helpdesk.name, ticketId,
+          data: { ticket: { id: ticketId, status: 'open', twilioNumber: from, requesterPhone: to }, message: { id, direction: 'outbound', from, to, body: input.body } },
+        })
+      : undefined;
+    return this.queue({ to, from, body: input.body, mediaUrls, ticketId }, input, accountSid, event);
   }
 
   /**
@@ -182,10 +189,10 @@ export class SendMessage {
     return this.queue({ to, from, body, mediaUrls: [], ticketId: input.ticketId, originKey: input.originKey }, input);
   }
 
-  private async conversationTicket(to: string, from: string): Promise<number> {
+  private async conversationTicket(to: string, from: string): Promise<{ ticketId: number; opened: boolean }> {
     const link = await this.messages.recentLink(this.helpdesk.name, to, from);
     const current = link ? await this.helpdesk.getTicketSummary(link.ticketId) : null;
-    if (current && (current.status === 'open' || current.status === 'pending')) return current.id;
+    if (current && (current.status === 'open' || current.status === 'pending')) return { ticketId: current.id, opened: false };
     const contact = (await this.helpdesk.findContactByPhone(to)) ?? (await this.helpdesk.createContact({ phone: to, name: formatPhone(to) }));
     await this.messages.rememberContact(this.helpdesk.name, to, contact.id);
     const { id } = await this.helpdesk.createTicket({
@@ -197,7 +204,7 @@ export class SendMessage {
       attachments: [],
     });
     await this.messages.bindTicket({ helpdesk: this.helpdesk.name, ticketId: id, contactKey: to, twilioNumber: from });
-    return id;
+    return { ticketId: id, opened: true };
   }
 
   /**

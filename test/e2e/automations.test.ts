@@ -62,6 +62,17 @@ describe.each(backends)('automations on $name', (backend) => {
     expect(r.find((x) => !x.fired)?.reason).toBe('the text is not the keyword hours');
   });
 
+  it('a conversation an agent starts is a ticket.created too (and an existing one is not)', async () => {
+    const h = await start(backend);
+    await create(h, { name: 'Ack', when: 'ticket.created', then: [{ note: { bodyHtml: '<p>New ticket</p>' } }] });
+    const first = await h.api<{ message: { ticketId: number } }>('/api/v1/messages', { method: 'POST', body: { to: CUSTOMER, from: NUMBER, body: 'Your order shipped.' } });
+    expect(first.status).toBe(202);
+    await h.api('/api/v1/messages', { method: 'POST', body: { to: CUSTOMER, from: NUMBER, body: 'It arrives Friday.' } });
+    await h.idle();
+    const ticket = (await h.api<Ticket>(`/api/v1/tickets/${first.body.message.ticketId}`)).body;
+    expect(ticket.notes.filter((n) => n.bodyHtml.includes('New ticket'))).toHaveLength(1);
+  });
+
   it('acts once per event however often the event is seen (Twilio retrying the same text)', async () => {
     const h = await start(backend);
     await create(h, { name: 'Ack', when: 'ticket.created', then: [{ sendSms: { body: 'Thanks, we got your message.' } }] });
