@@ -137,7 +137,15 @@ export class SqlWebhookStore implements WebhookStore {
   }
 
   async byUrl(url: string): Promise<WebhookSubscription | null> {
-    return (await this.all()).find((s) => s.url === url && !s.decide) ?? null;
+    // Compared as URLs, not strings: https://crm.example.com and https://crm.example.com/ are one address.
+    const same = (a: string) => {
+      try {
+        return new URL(a).href === new URL(url).href;
+      } catch {
+        return false;
+      }
+    };
+    return (await this.all()).find((s) => same(s.url) && !s.decide) ?? null;
   }
 
   async load(deliveryId: number, series: number): Promise<DeliveryWork | null> {
