@@ -1,6 +1,7 @@
-import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { answerCreate, formValue } from './create-request.ts';
 import type { CallEngine, CallEvent, CallStatus, StoredCall } from './calls.ts';
-import { isAuthorized, readForm, sendJson, sendTwilioError, sendTwilioNotFound, sendUnauthorized } from './http-util.ts';
+import { isAuthorized, sendJson, sendTwilioError, sendTwilioNotFound, sendUnauthorized } from './http-util.ts';
 import { inDateRanges, listPage, PAGING_ERROR, readDateFilters, readPaging } from './listing.ts';
 import { rfc2822 } from './messages-api.ts';
 import { phoneNumberSid } from './numbers-api.ts';
@@ -24,7 +25,6 @@ export interface CallsRouteContext {
 
 const CALLS_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Calls\.json$/;
 const CALL_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Calls\/([^/]+)\.json$/;
-const FORM_LIMIT_BYTES = 1024 * 1024;
 const CALL_STATUSES: ReadonlySet<string> = new Set<CallStatus>(['queued', 'ringing', 'in-progress', 'completed', 'busy', 'failed', 'no-answer', 'canceled']);
 
 /** What `emulator.calls()` and `GET /__emulator/calls` show of a call (a copy: later changes do not show in it). */
@@ -151,34 +151,12 @@ export async function handleCallsRoute(ctx: CallsRouteContext, req: IncomingMess
   return true;
 }
 
-/** A form value, with an empty one taken as absent (as Twilio does). */
-function formValue(form: URLSearchParams, name: string): string | null {
-  const value = form.get(name);
-  return value === null || value === '' ? null : value;
-}
-
 async function createCall(ctx: CallsRouteContext, req: IncomingMessage, res: ServerResponse, accountSid: string): Promise<void> {
   const { engine, scheduler, settings, concurrency } = ctx;
-  if (concurrency.active >= settings.maxConcurrentRequests) {
-    sendTwilioError(res, 429, 20429, 'Too Many Requests', { 'Retry-After': '1' });
-    return;
-  }
-  concurrency.active += 1;
-  try {
-    const form = await readForm(req, FORM_LIMIT_BYTES);
-    await scheduler.sleep(settings.requestLatencyMs);
-    if (scheduler.closed) return;
-    const fault = engine.takeCreateFault();
-    if (fault && 'dropConnection' in fault) {
-      // The connection goes down before Twilio has taken the request: nothing is created, no answer comes.
-      req.socket.destroy();
-      return;
-    }
-    if (fault && 'status' in fault) {
-      const code = fault.code ?? 20000 + fault.status;
-      sendTwilioError(res, fault.status, code, fault.message ?? STATUS_CODES[fault.status] ?? 'Error', fault.status === 429 ? { 'Retry-After': '1' } : {});
-      return;
-    }
+  await answerCreate({
+    req, res, concurrency, scheduler, maxConcurrentRequests: settings.maxConcurrentRequests, requestLatencyMs: settings.requestLatencyMs,
+    takeFault: () => engine.takeCreateFault(),
+  }, (form) => {
     const result = engine.create({
       accountSid,
       to: formValue(form, 'To'),
@@ -191,21 +169,8 @@ async function createCall(ctx: CallsRouteContext, req: IncomingMessage, res: Ser
       statusCallbackMethod: formValue(form, 'StatusCallbackMethod'),
       statusCallbackEvents: form.getAll('StatusCallbackEvent'),
     });
-    if (!result.ok) {
-      sendTwilioError(res, result.error.status, result.error.code, result.error.message);
-      return;
-    }
-    // Rendered now: a slow answer still describes the call as it was created.
-    const resource = callResource(result.call);
-    if (fault) {
-      // Twilio placed the call; the client may give up before this answer arrives.
-      await scheduler.sleep(fault.hangMs);
-      if (scheduler.closed || res.destroyed) return;
-    }
-    sendJson(res, 201, resource);
-  } finally {
-    concurrency.active -= 1;
-  }
+    return result.ok ? { ok: true, resource: callResource(result.call) } : result;
+  });
 }
 
 /**

@@ -1,4 +1,5 @@
-import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { answerCreate, FORM_LIMIT_BYTES, formValue } from './create-request.ts';
 import type { Hold } from '../../event-log.ts';
 import { isAuthorized, readForm, sendJson, sendTwilioError, sendTwilioNotFound, sendUnauthorized } from './http-util.ts';
 import { inDateRanges, listPage, PAGING_ERROR, readDateFilters, readPaging } from './listing.ts';
@@ -29,7 +30,6 @@ export interface CreateRequestLog {
 
 const MESSAGES_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/;
 const MESSAGE_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\/([^/]+)\.json$/;
-const FORM_LIMIT_BYTES = 1024 * 1024;
 
 /** Twilio's REST dates: RFC 2822 with a numeric zone. */
 export function rfc2822(date: Date): string {
@@ -153,36 +153,13 @@ function sendApiError(res: ServerResponse, error: TwilioApiError, headers: Recor
   sendTwilioError(res, error.status, error.code, error.message, headers);
 }
 
-/** A form value, with an empty one taken as absent (as Twilio does for To, From, Body). */
-function formValue(form: URLSearchParams, name: string): string | null {
-  const value = form.get(name);
-  return value === null || value === '' ? null : value;
-}
-
 async function createMessage(ctx: MessagesRouteContext, req: IncomingMessage, res: ServerResponse, accountSid: string): Promise<void> {
   const { engine, scheduler, concurrency } = ctx;
-  if (concurrency.active >= engine.settings.maxConcurrentRequests) {
-    sendApiError(res, { status: 429, code: 20429, message: 'Too Many Requests' }, { 'Retry-After': '1' });
-    return;
-  }
-  concurrency.active += 1;
-  try {
-    const form = await readForm(req, FORM_LIMIT_BYTES);
-    await ctx.hold()?.enter({ accountSid, to: form.get('To'), from: form.get('From'), body: form.get('Body') });
-    await scheduler.sleep(engine.settings.requestLatencyMs);
-    if (scheduler.closed) return;
-    const fault = engine.takeCreateFault();
-    if (fault && 'dropConnection' in fault) {
-      // The connection goes down before Twilio has taken the request: nothing is created, no answer comes.
-      req.socket.destroy();
-      return;
-    }
-    if (fault && 'status' in fault) {
-      // Twilio did not take the request: nothing is created.
-      const error = { status: fault.status, code: fault.code ?? 20000 + fault.status, message: fault.message ?? STATUS_CODES[fault.status] ?? 'Error' };
-      sendApiError(res, error, fault.status === 429 ? { 'Retry-After': '1' } : {});
-      return;
-    }
+  await answerCreate({
+    req, res, concurrency, scheduler, maxConcurrentRequests: engine.settings.maxConcurrentRequests, requestLatencyMs: engine.settings.requestLatencyMs,
+    takeFault: () => engine.takeCreateFault(),
+    received: async (form) => ctx.hold()?.enter({ accountSid, to: form.get('To'), from: form.get('From'), body: form.get('Body') }),
+  }, (form) => {
     const result = engine.create({
       accountSid,
       to: formValue(form, 'To'),
@@ -192,21 +169,8 @@ async function createMessage(ctx: MessagesRouteContext, req: IncomingMessage, re
       mediaUrls: form.getAll('MediaUrl').filter((u) => u !== ''),
       statusCallback: formValue(form, 'StatusCallback'),
     });
-    if (!result.ok) {
-      sendApiError(res, result.error);
-      return;
-    }
-    // Rendered now: a slow answer still describes the message as it was created.
-    const resource = messageResource(result.message);
-    if (fault) {
-      // Twilio accepted the message; the client may give up before this answer arrives.
-      await scheduler.sleep(fault.hangMs);
-      if (scheduler.closed || res.destroyed) return;
-    }
-    sendJson(res, 201, resource);
-  } finally {
-    concurrency.active -= 1;
-  }
+    return result.ok ? { ok: true, resource: messageResource(result.message) } : result;
+  });
 }
 
 async function updateMessage(ctx: MessagesRouteContext, req: IncomingMessage, res: ServerResponse, message: StoredMessage): Promise<void> {
