@@ -1,12 +1,10 @@
 import { AppError } from '../domain/errors.ts';
-import { escapeHtml } from '../domain/html.ts';
 import {
   actionKind, branchActions, DEFAULT_SURVEY_QUESTION, evaluate, neededFacts, type Action, type Automation, type Decision,
   type EvaluationFacts, type Trigger,
 } from '../domain/automations.ts';
 import { automationOrigin, type RecordedEvent } from '../domain/events.ts';
 import type { CompiledSchedule } from '../domain/hours.ts';
-import { renderTemplate, ticketValues, type TemplateValues } from '../domain/templates.ts';
 import type { ActionOutcome, AutomationRun, AutomationStore } from '../ports/automation-store.ts';
 import type { Clock } from '../ports/clock.ts';
 import { ACTIVITY_TYPES, type EventConsumer, type EventOutbox } from '../ports/event-outbox.ts';
@@ -179,30 +177,25 @@ export class Automations implements EventConsumer {
     const origin = automationOrigin(automation.id);
     const causedBy = [...event.causedBy, automation.id];
     const ticketId = event.ticketId;
-    const values = async () => ({ ...(await this.facts.values(ticketId)) });
     if ('sendSms' in action) {
       const a = action.sendSms;
       const sendAt = new Date(this.clock.now().getTime() + (a.delayMinutes ?? 0) * 60_000);
       const sending = { sendAt, origin, createdBy: null, originKey: key } as const;
       if (a.to) {
-        const body = a.body !== undefined ? renderTemplate(a.body, { ...(await this.ticketValues(ticketId)), ...(await values()) }) : undefined;
+        const body = a.body !== undefined ? await this.send.fillIn(a.body, ticketId) : undefined;
         const id = await this.send.notify({ to: a.to, from: a.from ?? (ticketId === null ? undefined : (await this.facts.twilioNumber(ticketId)) ?? undefined), body, templateId: a.templateId, ticketId, ...sending });
         return `message ${id} to ${a.to}${a.delayMinutes ? ` in ${a.delayMinutes} min` : ''}`;
       }
       if (ticketId === null) throw new AppError('invalid', 'no_ticket', 'This event has no ticket, so there is no requester to text: give "to".');
       const id = await this.send.reply(ticketId, {
-        ...(a.body !== undefined ? { template: a.body } : { templateId: a.templateId }), values: await values(), from: a.from, ...sending,
+        ...(a.body !== undefined ? { template: a.body } : { templateId: a.templateId }), from: a.from, ...sending,
       });
       return `message ${id} to the requester${a.delayMinutes ? ` in ${a.delayMinutes} min` : ''}`;
     }
     if ('note' in action) {
       if (ticketId === null) throw new AppError('invalid', 'no_ticket', 'This event has no ticket to note on.');
-      const v = { ...(await this.ticketValues(ticketId)), ...(await values()) };
-      // Values land in HTML: escaped, the template's own markup kept.
-      const escaped = Object.fromEntries(Object.entries(v).map(([k, x]) => [k, x === null || x === undefined ? x : escapeHtml(String(x))]));
-      const note = await this.helpdesk.addNote(ticketId, {
-        idempotencyKey: key, bodyHtml: renderTemplate(action.note.bodyHtml, escaped), incoming: false, private: action.note.private !== false, attachments: [],
-      });
+      const bodyHtml = await this.send.fillIn(action.note.bodyHtml, ticketId, { html: true });
+      const note = await this.helpdesk.addNote(ticketId, { idempotencyKey: key, bodyHtml, incoming: false, private: action.note.private !== false, attachments: [] });
       return `note ${note.id}`;
     }
     if ('setStatus' in action) {
@@ -218,7 +211,7 @@ export class Automations implements EventConsumer {
     }
     if ('call' in action) {
       if (!this.extra.call) throw new AppError('invalid', 'calls_unavailable', 'Voice calls are not available in this smsdesk.');
-      const say = renderTemplate(action.call.say, { ...(await this.ticketValues(ticketId)), ...(await values()) });
+      const say = await this.send.fillIn(action.call.say, ticketId);
       const from = action.call.from ?? (ticketId === null ? null : await this.facts.twilioNumber(ticketId));
       const attempted = /^calling since (\S+)$/.exec(outcome.detail ?? '');
       return this.extra.call({
@@ -248,9 +241,8 @@ export class Automations implements EventConsumer {
   ): Promise<string> {
     const survey = 'survey' in action;
     const question = survey ? action.survey.question ?? DEFAULT_SURVEY_QUESTION : action.ask.question;
-    const values = { ...(await this.facts.values(ticketId)), 'survey.question': question };
     const sent = await this.send.replyTo(ticketId, {
-      template: question, values, sendAt: this.clock.now(), origin: sending.origin, createdBy: null, originKey: sending.key,
+      template: question, values: { 'survey.question': question }, sendAt: this.clock.now(), origin: sending.origin, createdBy: null, originKey: sending.key,
     });
     const waitMs = survey ? SURVEY_WAIT_MS : action.ask.timeoutMinutes * 60_000;
     const waiting: AwaitingReply = await this.awaiting.expect({
@@ -259,12 +251,5 @@ export class Automations implements EventConsumer {
       expiresAt: new Date(this.clock.now().getTime() + waitMs),
     }, survey ? null : { queue: AUTOMATION_TIMER_QUEUE });
     return `message ${sent.id} asks ${sent.to}; waiting until ${waiting.expiresAt.toISOString()}`;
-  }
-
-  /** The ticket's own placeholders ({{ticket.id}}, {{contact.name}}…), for texts not sent as a reply on it. */
-  private async ticketValues(ticketId: number | null): Promise<TemplateValues> {
-    if (ticketId === null) return {};
-    const ticket = await this.helpdesk.getTicketHeader(ticketId);
-    return ticket ? ticketValues(ticket, await this.facts.twilioNumber(ticketId)) : {};
   }
 }

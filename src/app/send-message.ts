@@ -125,8 +125,17 @@ export class SendMessage {
 
   /** A template's text filled in for this ticket as its reply would be (an automation editor's preview). */
   async previewForTicket(template: string, ticketId: number): Promise<string> {
+    return this.fillIn(template, ticketId);
+  }
+
+  /**
+   * A text with its placeholders filled in as a reply on this ticket would be (without a ticket, only the
+   * installation's: {{ticket.url}}, {{business.next_open}}); `html`: the values escaped, for a note's HTML.
+   */
+  async fillIn(template: string, ticketId: number | null, opts: { html?: boolean } = {}): Promise<string> {
+    if (ticketId === null) return renderTemplate(template, escapedIf((await this.options.contextValues?.(null)) ?? {}, opts.html));
     const from = await this.sender(ticketId, undefined).catch(() => null);
-    return this.render(template, ticketId, from, {});
+    return this.render(template, ticketId, from, {}, opts.html);
   }
 
   private async templateText(templateId: number): Promise<string> {
@@ -135,11 +144,11 @@ export class SendMessage {
     return template.body;
   }
 
-  private async render(template: string, ticketId: number, from: string | null, values: TemplateValues): Promise<string> {
+  private async render(template: string, ticketId: number, from: string | null, values: TemplateValues, html = false): Promise<string> {
     checkValueNames(values);
     const ticket = await this.helpdesk.getTicketHeader(ticketId);
     if (!ticket) throw notFound('ticket_not_found', `No ticket ${ticketId}.`);
-    return renderTemplate(template, { ...(await this.options.contextValues?.(ticketId)), ...ticketValues(ticket, from), ...values });
+    return renderTemplate(template, escapedIf({ ...(await this.options.contextValues?.(ticketId)), ...ticketValues(ticket, from), ...values }, html));
   }
 
   /** The number a reply on this ticket comes from: `from`, else the ticket's bound number, else the default. */
@@ -266,4 +275,10 @@ export class SendMessage {
   private number(field: 'to' | 'from', raw: string): string {
     return phoneInput(raw, field, { sender: field === 'from' });
   }
+}
+
+/** Template values as they land in HTML (a note): escaped, the template's own markup kept. */
+function escapedIf(values: TemplateValues, html: boolean | undefined): TemplateValues {
+  if (!html) return values;
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v === null || v === undefined ? v : escapeHtml(String(v))]));
 }
