@@ -16,34 +16,18 @@ export const RETENTION = {
  * Returns how many rows each table lost.
  */
 export async function pruneHistory(sql: Sql, batch = 5_000): Promise<{ events: number; runs: number; deliveries: number; awaiting: number }> {
-  const del = async (statement: string, params: unknown[]) => (await sql.query(statement, params)).length;
-  const deliveries = await del(
-    `DELETE FROM webhook_deliveries WHERE id IN (
-       SELECT id FROM webhook_deliveries WHERE status <> 'pending' AND created_at < now() - make_interval(days => $1) LIMIT $2)
+  /** Deletes up to `batch` rows of `table` older than `days` that also meet `also`. */
+  const prune = async (table: string, days: number, also: string) => (await sql.query(
+    `DELETE FROM ${table} WHERE id IN (
+       SELECT id FROM ${table} t WHERE t.created_at < now() - make_interval(days => $1) AND ${also} LIMIT $2)
      RETURNING id`,
-    [RETENTION.deliveriesDays, batch],
-  );
-  const events = await del(
-    `DELETE FROM domain_events WHERE id IN (
-       SELECT e.id FROM domain_events e
-        WHERE e.created_at < now() - make_interval(days => $1)
-          AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id AND d.status = 'pending')
-          AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.queue = 'domain-event' AND j.payload ->> 'eventId' = e.id)
-        LIMIT $2)
-     RETURNING id`,
-    [RETENTION.eventsDays, batch],
-  );
-  const runs = await del(
-    `DELETE FROM automation_runs WHERE id IN (
-       SELECT id FROM automation_runs WHERE state <> 'running' AND created_at < now() - make_interval(days => $1) LIMIT $2)
-     RETURNING id`,
-    [RETENTION.runsDays, batch],
-  );
-  const awaiting = await del(
-    `DELETE FROM awaiting_replies WHERE id IN (
-       SELECT id FROM awaiting_replies WHERE state <> 'waiting' AND created_at < now() - make_interval(days => $1) LIMIT $2)
-     RETURNING id`,
-    [RETENTION.runsDays, batch],
-  );
+    [days, batch],
+  )).length;
+  const deliveries = await prune('webhook_deliveries', RETENTION.deliveriesDays, `t.status <> 'pending'`);
+  const events = await prune('domain_events', RETENTION.eventsDays,
+    `NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = t.id AND d.status = 'pending')
+     AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.queue = 'domain-event' AND j.payload ->> 'eventId' = t.id)`);
+  const runs = await prune('automation_runs', RETENTION.runsDays, `t.state <> 'running'`);
+  const awaiting = await prune('awaiting_replies', RETENTION.runsDays, `t.state <> 'waiting'`);
   return { events, runs, deliveries, awaiting };
 }
