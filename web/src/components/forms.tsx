@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { errorMessage } from '../api.ts';
 
 /** What a form's changes are doing: busy while one runs, the error to show, and a notice once one is done. */
@@ -134,6 +134,50 @@ export function SaveActions({
           {form.notice ?? ''}
         </span>
       </SubmitActions>
+    </>
+  );
+}
+
+/**
+ * A secret shown this once (a new API token, a webhook's signing secret): selected as it appears, with a Copy
+ * button; where the browser will not copy, it stays selected and says to press Ctrl+C.
+ */
+export function ShownOnceField({ id, label, value, what, testId }: { id: string; label: string; value: string; what: string; testId: string }) {
+  const [copied, setCopied] = useState(false);
+  const [copyError, setCopyError] = useState<string | null>(null);
+  const ref = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    ref.current?.select();
+    setCopied(false);
+    setCopyError(null);
+  }, [value]);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(value);
+      setCopied(true);
+      setCopyError(null);
+    } catch {
+      ref.current?.select();
+      setCopied(false);
+      setCopyError(`Could not copy automatically: the ${what} is selected, press Ctrl+C (⌘C) to copy it.`);
+    }
+  };
+  return (
+    <>
+      <Field id={id} label={label}>
+        <div class="input-row">
+          <input id={id} ref={ref} class="mono" type="text" readOnly value={value} data-testid={testId} onFocus={(e) => e.currentTarget.select()} />
+          <button type="button" onClick={() => void copy()}>
+            Copy
+          </button>
+        </div>
+        {copied ? (
+          <span class="hint" role="status">
+            Copied.
+          </span>
+        ) : null}
+      </Field>
+      <FormMessages error={copyError} />
     </>
   );
 }

@@ -1,8 +1,8 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { del, get, listOf, patch, post } from '../api.ts';
 import { LoadState, TableRegion, Time } from '../components/common.tsx';
-import { DataList, Field, FormMessages, SaveActions, SubmitActions, useSubmit, type Submit } from '../components/forms.tsx';
+import { DataList, Field, FormMessages, SaveActions, SubmitActions, useSubmit, type Submit, ShownOnceField } from '../components/forms.tsx';
 import { yesNo } from '../format.ts';
 import { useResource, useTitle } from '../hooks.ts';
 import { knownGroups, useSession } from '../session.tsx';
@@ -488,16 +488,8 @@ function TokensSection() {
   const { list, form } = useAdminList<ApiToken>('/api/v1/tokens', 'tokens');
   const [name, setName] = useState('');
   const [created, setCreated] = useState<{ name: string; token: string } | null>(null);
-  const [copied, setCopied] = useState(false);
-  const tokenRef = useRef<HTMLInputElement>(null);
-
-  useEffect(() => {
-    if (created) tokenRef.current?.select();
-  }, [created]);
-
   const create = (e: Event) => {
     e.preventDefault();
-    setCopied(false);
     void form.run(
       async () => {
         const r = await post<{ id: number | string; name: string; token: string }>('/api/v1/tokens', { name: name.trim() });
@@ -508,18 +500,6 @@ function TokensSection() {
       },
       { refusal: !name.trim() ? 'Give the token a name, e.g. the integration that will use it.' : null },
     );
-  };
-
-  const copy = async () => {
-    if (!created) return;
-    try {
-      await navigator.clipboard.writeText(created.token);
-      setCopied(true);
-    } catch {
-      tokenRef.current?.select();
-      setCopied(false);
-      form.setError('Could not copy automatically: the token is selected, press Ctrl+C (⌘C) to copy it.');
-    }
   };
 
   const revoke = (t: ApiToken) =>
@@ -576,19 +556,7 @@ function TokensSection() {
             <strong>Copy the token “{created.name}” now: it is shown only once.</strong> smsdesk cannot show it again; if it is
             lost, revoke it and create another.
           </p>
-          <Field id="token-value" label="New API token">
-            <div class="input-row">
-              <input id="token-value" ref={tokenRef} class="mono" type="text" readOnly value={created.token} data-testid="token-value" onFocus={(e) => e.currentTarget.select()} />
-              <button type="button" onClick={() => void copy()}>
-                Copy
-              </button>
-            </div>
-            {copied ? (
-              <span class="hint" role="status">
-                Copied.
-              </span>
-            ) : null}
-          </Field>
+          <ShownOnceField id="token-value" label="New API token" value={created.token} what="token" testId="token-value" />
           <button type="button" class="button-secondary" onClick={() => setCreated(null)}>
             I have copied it
           </button>

@@ -1,7 +1,7 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { del, get, listOf, post } from '../../api.ts';
 import { LoadState, TableRegion, Time } from '../../components/common.tsx';
-import { Field, FormMessages, SubmitActions, useSubmit } from '../../components/forms.tsx';
+import { Field, FormMessages, ShownOnceField, SubmitActions, useSubmit } from '../../components/forms.tsx';
 import { plural } from '../../format.ts';
 import { useResource } from '../../hooks.ts';
 import type { Webhook, WebhookAttempt, WebhookDelivery } from '../../types.ts';
@@ -112,41 +112,13 @@ export function WebhooksSection() {
 
 /** The new subscription's secret, shown this once, with a copy button. */
 function CreatedSecret({ created, onDone }: { created: { url: string; secret: string }; onDone: () => void }) {
-  const [copied, setCopied] = useState(false);
-  const [copyError, setCopyError] = useState<string | null>(null);
-  const ref = useRef<HTMLInputElement>(null);
-  useEffect(() => ref.current?.select(), [created]);
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(created.secret);
-      setCopied(true);
-      setCopyError(null);
-    } catch {
-      ref.current?.select();
-      setCopied(false);
-      setCopyError('Could not copy automatically: the secret is selected, press Ctrl+C (⌘C) to copy it.');
-    }
-  };
   return (
     <div class="notice notice-warn" data-testid="webhook-created">
       <p>
         <strong>Copy the signing secret of the webhook to {created.url} now: it is shown only once.</strong> The receiver needs it
         to check <code>X-Smsdesk-Signature</code>; if it is lost, delete the webhook and add it again.
       </p>
-      <Field id="webhook-secret" label="Signing secret">
-        <div class="input-row">
-          <input id="webhook-secret" ref={ref} class="mono" type="text" readOnly value={created.secret} data-testid="webhook-secret" onFocus={(e) => e.currentTarget.select()} />
-          <button type="button" onClick={() => void copy()}>
-            Copy
-          </button>
-        </div>
-        {copied ? (
-          <span class="hint" role="status">
-            Copied.
-          </span>
-        ) : null}
-      </Field>
-      <FormMessages error={copyError} />
+      <ShownOnceField id="webhook-secret" label="Signing secret" value={created.secret} what="secret" testId="webhook-secret" />
       <button type="button" class="button-secondary" onClick={onDone}>
         I have copied it
       </button>
